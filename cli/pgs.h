@@ -1,0 +1,17 @@
+/* cli/pgs.h — the pgs front end's command table. Each component adds its
+ * command here with the function that runs it (argv[0] is the command name). */
+#pragma once
+
+struct pgs_command {
+        const char *name;
+        const char *summary;
+        int (*run)(int argc, char **argv);
+};
+
+int cmd_status(int argc, char **argv);
+
+/* exit codes shared by every command */
+#define PGS_EXIT_OK      0
+#define PGS_EXIT_FAILED  1
+#define PGS_EXIT_PARTIAL 2
+#define PGS_EXIT_USAGE   64

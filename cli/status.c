@@ -1,0 +1,125 @@
+/* cli/status.c — `pgs status`: what pgs-early did at boot, next to where each
+ * of those devices is now. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/pgs.h"
+#include "shared/pci.h"
+#include "shared/root.h"
+
+static const char status_usage[] =
+        "Usage: pgs status [--sysroot DIR] [--json]\n"
+        "\n"
+        "Show what pgs-early did at boot (/run/pgs/early): each device, what\n"
+        "happened to it and why, and the driver it is on now.\n";
+
+static void json_str(const char *s)
+{
+        putchar('"');
+        for (; *s; s++) {
+                unsigned char c = (unsigned char)*s;
+                if (c == '"' || c == '\\')
+                        printf("\\%c", c);
+                else if (c < 0x20)
+                        printf("\\u%04x", c);
+                else
+                        putchar(c);
+        }
+        putchar('"');
+}
+
+int cmd_status(int argc, char **argv)
+{
+        const char *sysroot = NULL;
+        int json = 0;
+        static const struct option opts[] = {
+                { "sysroot", required_argument, NULL, 'r' },
+                { "json", no_argument, NULL, 'j' },
+                { "help", no_argument, NULL, 'h' },
+                { 0 },
+        };
+        int o;
+        optind = 1;
+        while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+                switch (o) {
+                case 'r': sysroot = optarg; break;
+                case 'j': json = 1; break;
+                case 'h': fputs(status_usage, stdout); return PGS_EXIT_OK;
+                default: fputs(status_usage, stderr); return PGS_EXIT_USAGE;
+                }
+        }
+        struct pgs_root root;
+        int rc = root_open(&root, sysroot);
+        if (rc < 0) {
+                fprintf(stderr, "pgs status: %s: %s\n", sysroot, strerror(-rc));
+                return PGS_EXIT_USAGE;
+        }
+        char *text = NULL;
+        rc = fs_read_file(&root, "run/pgs/early", 1 << 20, &text, NULL);
+        if (rc == -ENOENT) {
+                if (json)
+                        puts("{\"early\":null}");
+                else
+                        puts("pgs-early has not run since boot (no /run/pgs/early): is pgs in the initramfs? (pgs initramfs status)");
+                root_close(&root);
+                return PGS_EXIT_OK;
+        }
+        if (rc < 0) {
+                fprintf(stderr, "pgs status: /run/pgs/early: %s\n", strerror(-rc));
+                root_close(&root);
+                return PGS_EXIT_FAILED;
+        }
+        if (strncmp(text, "# pgs-early 1\n", 14) != 0) {
+                fprintf(stderr, "pgs status: /run/pgs/early: not a format this pgs knows (expected '# pgs-early 1')\n");
+                free(text);
+                root_close(&root);
+                return PGS_EXIT_FAILED;
+        }
+        if (json)
+                fputs("{\"early\":[", stdout);
+        else
+                printf("%-13s %-8s %-14s %-14s %s\n", "DEVICE", "STATE", "DRIVER NOW", "AT BOOT", "WHY");
+        int first = 1;
+        char *save, *line = strtok_r(text + 14, "\n", &save);
+        for (; line; line = strtok_r(NULL, "\n", &save)) {
+                /* ADDR<TAB>STATE<TAB>DRIVER<TAB>MESSAGE; the message may hold anything but a tab-free split is enough */
+                char *f[4] = { line, NULL, NULL, NULL };
+                for (int i = 1; i < 4; i++) {
+                        char *tab = strchr(f[i - 1], '\t');
+                        if (!tab)
+                                break;
+                        *tab = '\0';
+                        f[i] = tab + 1;
+                }
+                struct pci_addr a;
+                if (!f[3] || pci_addr_parse(f[0], &a) < 0)
+                        continue;
+                char now[64];
+                if (pci_dev_read_driver(&root, f[0], now, sizeof(now)) < 0 || !now[0])
+                        strcpy(now, "-");
+                if (json) {
+                        printf("%s{\"device\":", first ? "" : ",");
+                        json_str(f[0]);
+                        fputs(",\"state\":", stdout);
+                        json_str(f[1]);
+                        fputs(",\"driver_at_boot\":", stdout);
+                        json_str(f[2]);
+                        fputs(",\"driver_now\":", stdout);
+                        json_str(now);
+                        fputs(",\"why\":", stdout);
+                        json_str(f[3]);
+                        putchar('}');
+                } else {
+                        printf("%-13s %-8s %-14s %-14s %s\n", f[0], f[1], now, f[2], f[3]);
+                }
+                first = 0;
+        }
+        if (json)
+                puts("]}");
+        free(text);
+        root_close(&root);
+        return PGS_EXIT_OK;
+}

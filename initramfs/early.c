@@ -1,0 +1,713 @@
+/* initramfs/early.c — pgs-early's decisions and actions (see early.h).
+ *
+ * Order of work, each step verified before the next:
+ *   1. select: auto / ADDR / ADDR@ID / ID → devices, each checked for class,
+ *      boot VGA, IOMMU; a selected device brings the other functions of its
+ *      slot that share its IOMMU group; a group holding anything else (but a
+ *      PCI bridge or a device already on vfio-pci) is refused whole.
+ *   2. bind: modprobe vfio-pci if it is not registered, then the bind protocol
+ *      of shared/pci.c per device.
+ *   3. sriov: per configured PF with a driver bound: autoprobe off, numvfs,
+ *      bind every VF. */
+#include "initramfs/early.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "shared/proc.h"
+
+#define BIND_TIMEOUT_MS     3000
+#define VF_TIMEOUT_MS       5000
+#define MODPROBE_TIMEOUT_MS 15000
+
+#define INFO(c, ...)  log_msg((c)->log, PGS_LOG_INFO, __VA_ARGS__)
+#define WARN(c, ...)  log_msg((c)->log, PGS_LOG_WARNING, __VA_ARGS__)
+#define ERR(c, ...)   log_msg((c)->log, PGS_LOG_ERR, __VA_ARGS__)
+#define DEBUG(c, ...) do { if ((c)->debug) log_msg((c)->log, PGS_LOG_INFO, __VA_ARGS__); } while (0)
+
+const char *early_state_name(enum early_state s)
+{
+        static const char *const n[] = { "planned", "bound", "already", "refused", "failed", "vfs", "waiting" };
+        return n[s];
+}
+
+static void conf_diag(void *ud, unsigned line, const char *msg)
+{
+        struct early_ctx *c = ud;
+        if (line)
+                WARN(c, "/etc/pgs.conf:%u: %s", line, msg);
+        else
+                WARN(c, "kernel command line: %s", msg);
+}
+
+bool early_load_config(struct early_ctx *c)
+{
+        struct pgs_cmdline k;
+        char *text = NULL;
+        size_t len = 0;
+        int rc = fs_read_file(c->root, "proc/cmdline", 64 * 1024, &text, &len);
+        if (rc < 0) {
+                WARN(c, "cannot read /proc/cmdline: %s", strerror(-rc));
+                text = NULL;
+        }
+        cmdline_parse(text ? text : "", &k, conf_diag, c);
+        free(text);
+        if (k.debug)
+                c->debug = true;
+        if (k.off) {
+                INFO(c, "pgs.off on the kernel command line: doing nothing");
+                return false;
+        }
+        text = NULL;
+        rc = fs_read_file(c->root, "etc/pgs.conf", PGS_CONF_MAX, &text, &len);
+        if (rc == -ENOENT)
+                DEBUG(c, "no /etc/pgs.conf");
+        else if (rc < 0)
+                ERR(c, "/etc/pgs.conf: %s; using the kernel command line only", rc == -EFBIG ? "larger than 64 KiB" : strerror(-rc));
+        config_parse(text ? text : "", text ? len : 0, &c->conf, conf_diag, c);
+        free(text);
+        config_merge_cmdline(&c->conf, &k);
+        if (k.bind.set)
+                DEBUG(c, "pgs.bind= replaces the configured bind list (%zu items)", k.bind.n);
+        return true;
+}
+
+static struct early_dev *out_add(struct early_ctx *c, const struct pci_dev *d)
+{
+        for (size_t i = 0; i < c->n_out; i++)
+                if (pci_addr_eq(&c->out[i].dev.addr, &d->addr))
+                        return &c->out[i];
+        if (c->n_out == c->cap_out) {
+                size_t cap = c->cap_out ? c->cap_out * 2 : 16;
+                struct early_dev *v = realloc(c->out, cap * sizeof(*v));
+                if (!v)
+                        return NULL;
+                c->out = v;
+                c->cap_out = cap;
+        }
+        struct early_dev *e = &c->out[c->n_out++];
+        *e = (struct early_dev){ .dev = *d, .state = ST_BIND };
+        return e;
+}
+
+static void set_state(struct early_dev *e, enum early_state s, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+#include <stdarg.h>
+static void set_state(struct early_dev *e, enum early_state s, const char *fmt, ...)
+{
+        e->state = s;
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(e->why, sizeof(e->why), fmt, ap);
+        va_end(ap);
+}
+
+static struct pci_dev *find_dev(struct early_ctx *c, const struct pci_addr *a)
+{
+        for (size_t i = 0; i < c->n_all; i++)
+                if (pci_addr_eq(&c->all[i].addr, a))
+                        return &c->all[i];
+        return NULL;
+}
+
+/* Classes an address may name without also naming the id: display, audio,
+ * USB and "other serial bus" (NVIDIA's UCSI function). Anything else — a disk
+ * or network controller — could be the root disk after a card moved slots. */
+static bool class_addressable(uint32_t class)
+{
+        unsigned c16 = class >> 8;
+        return (c16 >> 8) == 0x03 || c16 == 0x0401 || c16 == 0x0403 || c16 == 0x0c03 || c16 == 0x0c80;
+}
+
+/* Select one device for binding; refusals that concern the device itself. */
+static void select_dev(struct early_ctx *c, const struct pci_dev *d, bool explicit_, const char *by)
+{
+        struct early_dev *e = out_add(c, d);
+        if (!e)
+                return;
+        if (e->state != ST_BIND || e->why[0])
+                return;         /* already selected by an earlier item */
+        e->explicit_ = explicit_;
+        c->asked++;
+        if (d->boot_vga == 1)
+                set_state(e, ST_REFUSED, "not binding: it is the boot VGA device (selected by %s)", by);
+        else if (d->iommu_group < 0)
+                set_state(e, ST_REFUSED, "not binding: no IOMMU group (is the IOMMU on? intel_iommu=on); vfio-pci could not use it");
+        else if (pci_dev_class16(d) == PCI_CLASS_3D)
+                set_state(e, ST_BIND, "selected by %s; warning: a 3D controller (class 0x0302) has no display outputs", by);
+        else
+                set_state(e, ST_BIND, "selected by %s", by);
+}
+
+static void refuse_item(struct early_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void refuse_item(struct early_ctx *c, const char *fmt, ...)
+{
+        char msg[256];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        c->asked++;
+        if (c->dry_run)
+                printf("refuse  %s\n", msg);
+        ERR(c, "%s", msg);
+}
+
+static void select_auto(struct early_ctx *c)
+{
+        unsigned n_boot = 0;
+        for (size_t i = 0; i < c->n_all; i++)
+                if (pci_dev_class16(&c->all[i]) == PCI_CLASS_VGA && c->all[i].boot_vga == 1)
+                        n_boot++;
+        if (n_boot != 1) {
+                refuse_item(c, "auto: %u GPUs say they are the boot VGA device (boot_vga=1), expected exactly one; binding nothing by auto",
+                            n_boot);
+                return;
+        }
+        for (size_t i = 0; i < c->n_all; i++)
+                if (pci_dev_class16(&c->all[i]) == PCI_CLASS_VGA && c->all[i].boot_vga == 1 && c->all[i].addr.bus != 0) {
+                        refuse_item(c, "auto: the boot VGA device %s is a discrete GPU (firmware booted on it); binding nothing by auto",
+                                    c->all[i].name);
+                        return;
+                }
+        unsigned found = 0;
+        for (size_t i = 0; i < c->n_all; i++) {
+                const struct pci_dev *d = &c->all[i];
+                if (pci_dev_class16(d) != PCI_CLASS_VGA)
+                        continue;
+                if (d->boot_vga == 1) {
+                        DEBUG(c, "%s: auto: skipped, it is the boot VGA device", d->name);
+                        continue;
+                }
+                if (d->addr.bus == 0) {
+                        DEBUG(c, "%s: auto: skipped, an integrated GPU (bus 00)", d->name);
+                        continue;
+                }
+                if (d->is_vf)
+                        continue;
+                select_dev(c, d, false, "auto");
+                found++;
+        }
+        if (!found)
+                DEBUG(c, "auto: no discrete GPU besides the boot VGA device");
+}
+
+static void select_item(struct early_ctx *c, const struct bind_item *it)
+{
+        switch (it->kind) {
+        case BIND_AUTO:
+                select_auto(c);
+                return;
+        case BIND_ID: {
+                unsigned found = 0;
+                for (size_t i = 0; i < c->n_all; i++)
+                        if (c->all[i].vendor == it->vendor && c->all[i].device == it->device && !c->all[i].is_vf) {
+                                select_dev(c, &c->all[i], true, it->text);
+                                found++;
+                        }
+                if (!found)
+                        DEBUG(c, "%s: no device with this id", it->text);
+                return;
+        }
+        case BIND_ADDR:
+        case BIND_ADDR_ID: {
+                char name[PCI_ADDR_STR];
+                pci_addr_fmt(&it->addr, name);
+                struct pci_dev *d = find_dev(c, &it->addr);
+                if (!d) {
+                        refuse_item(c, "%s: not binding: no such PCI device", name);
+                        return;
+                }
+                if (it->kind == BIND_ADDR_ID && (d->vendor != it->vendor || d->device != it->device)) {
+                        refuse_item(c, "%s: not binding: it is %04x:%04x, the entry says %04x:%04x (did a card move?)", name,
+                                    d->vendor, d->device, it->vendor, it->device);
+                        return;
+                }
+                if (it->kind == BIND_ADDR && !class_addressable(d->class)) {
+                        refuse_item(c, "%s: not binding: class 0x%06x is not display, audio, USB or serial bus; name its id too (%s@%04x:%04x) if you mean it",
+                                    name, d->class, name, d->vendor, d->device);
+                        return;
+                }
+                select_dev(c, d, true, it->text);
+                return;
+        }
+        }
+}
+
+/* Bring along the other functions of each selected slot that share the IOMMU
+ * group, then refuse groups that hold anything else. */
+static void expand_and_check_groups(struct early_ctx *c)
+{
+        size_t n_sel = c->n_out;
+        for (size_t i = 0; i < n_sel; i++) {
+                if (c->out[i].state != ST_BIND)
+                        continue;
+                struct pci_dev primary = c->out[i].dev;
+                for (size_t j = 0; j < c->n_all; j++) {
+                        const struct pci_dev *o = &c->all[j];
+                        if (!pci_addr_same_slot(&o->addr, &primary.addr) || pci_addr_eq(&o->addr, &primary.addr) ||
+                            o->iommu_group != primary.iommu_group)
+                                continue;
+                        /* a companion must be what a GPU card carries; anything else
+                         * (a NIC, a disk) stays foreign and refuses the group below */
+                        if (!class_addressable(o->class)) {
+                                DEBUG(c, "%s: not brought along with %s: class 0x%06x", o->name, primary.name, o->class);
+                                continue;
+                        }
+                        struct early_dev *e = out_add(c, o);
+                        if (!e || e->why[0])
+                                continue;
+                        c->asked++;
+                        if (o->boot_vga == 1)
+                                set_state(e, ST_REFUSED, "not binding: it is the boot VGA device");
+                        else
+                                set_state(e, ST_BIND, "same slot and IOMMU group as %s", primary.name);
+                }
+        }
+
+        for (size_t i = 0; i < c->n_out; i++) {
+                struct early_dev *e = &c->out[i];
+                if (e->state != ST_BIND || e->dev.iommu_group < 0)
+                        continue;
+                struct pci_addr *m;
+                size_t n;
+                int rc = pci_group_members(c->root, e->dev.iommu_group, &m, &n);
+                if (rc < 0) {
+                        set_state(e, ST_REFUSED, "not binding: cannot read IOMMU group %d: %s", e->dev.iommu_group, strerror(-rc));
+                        continue;
+                }
+                const char *bad = NULL;
+                char badname[PCI_ADDR_STR], reason[160] = "";
+                for (size_t k = 0; k < n && !bad; k++) {
+                        const struct pci_dev *o = find_dev(c, &m[k]);
+                        struct early_dev *oe = NULL;
+                        for (size_t x = 0; x < c->n_out; x++)
+                                if (pci_addr_eq(&c->out[x].dev.addr, &m[k]))
+                                        oe = &c->out[x];
+                        if (oe && (oe->state == ST_BIND))
+                                continue;
+                        if (o && pci_dev_class16(o) == PCI_CLASS_BRIDGE_PCI)
+                                continue;
+                        if (o && strcmp(o->driver, "vfio-pci") == 0)
+                                continue;
+                        bad = pci_addr_fmt(&m[k], badname);
+                        if (oe)
+                                snprintf(reason, sizeof(reason), ", which is not being bound");
+                        else if (o)
+                                snprintf(reason, sizeof(reason), " (class 0x%06x%s%s), which is not selected", o->class,
+                                         o->driver[0] ? ", on " : "", o->driver);
+                }
+                free(m);
+                if (bad) {
+                        /* refuse every selected member of this group */
+                        int g = e->dev.iommu_group;
+                        for (size_t x = 0; x < c->n_out; x++)
+                                if (c->out[x].dev.iommu_group == g && c->out[x].state == ST_BIND)
+                                        set_state(&c->out[x], ST_REFUSED,
+                                                  "not binding: IOMMU group %d also holds %s%s; the group could not be given to a VM",
+                                                  g, bad, reason);
+                }
+        }
+}
+
+static int load_vfio(struct early_ctx *c)
+{
+        if (pci_driver_loaded(c->root, "vfio-pci"))
+                return 0;
+        char *argv[] = { (char *)c->modprobe, "-q", "vfio-pci", NULL };
+        int rc = run_cmd(argv, MODPROBE_TIMEOUT_MS, true);
+        if (rc != 0) {
+                if (rc == -ETIMEDOUT)
+                        ERR(c, "%s vfio-pci: no answer within %d s", c->modprobe, MODPROBE_TIMEOUT_MS / 1000);
+                else if (rc < 0)
+                        ERR(c, "%s vfio-pci: cannot run it: %s", c->modprobe, strerror(-rc));
+                else
+                        ERR(c, "%s vfio-pci: failed with status %d (is the module in the initramfs?)", c->modprobe, rc);
+                return rc < 0 ? rc : -ENOENT;
+        }
+        if (!pci_driver_loaded(c->root, "vfio-pci")) {
+                ERR(c, "%s vfio-pci succeeded but no vfio-pci driver is registered", c->modprobe);
+                return -ENOENT;
+        }
+        INFO(c, "loaded vfio-pci");
+        return 0;
+}
+
+static void bind_one(struct early_ctx *c, struct early_dev *e, bool vfio_ok)
+{
+        if (!vfio_ok) {
+                set_state(e, ST_FAILED, "not bound: vfio-pci is not available; left to its host driver");
+                c->failed++;
+                ERR(c, "%s: %s", e->dev.name, e->why);
+                return;
+        }
+        const char *step = "";
+        int rc = pci_dev_bind(c->root, &e->dev, "vfio-pci", BIND_TIMEOUT_MS, &step);
+        if (rc < 0) {
+                set_state(e, ST_FAILED, "binding to vfio-pci failed at %s: %s; left as it was%s%s", step,
+                          rc == -ETIMEDOUT ? "timed out" : strerror(-rc), e->dev.driver[0] ? " on " : "", e->dev.driver);
+                c->failed++;
+                ERR(c, "%s: %s", e->dev.name, e->why);
+                return;
+        }
+        char prev[80] = "";
+        if (e->dev.driver[0])
+                snprintf(prev, sizeof(prev), " (was on %s)", e->dev.driver);
+        char why[200];
+        snprintf(why, sizeof(why), "%s%s", e->why, prev);
+        set_state(e, ST_BOUND, "%s", why);
+        c->done++;
+        INFO(c, "%s: bound to vfio-pci: %s", e->dev.name, e->why);
+}
+
+static void print_plan_line(const struct early_dev *e, const char *verb)
+{
+        printf("%-7s %s  %04x:%04x class %06x  %s%s%s\n", verb, e->dev.name, e->dev.vendor, e->dev.device, e->dev.class,
+               e->why, e->dev.driver[0] ? "; now on " : "", e->dev.driver);
+}
+
+static void do_binding(struct early_ctx *c)
+{
+        if (!c->conf.bind.set || c->conf.bind.n == 0) {
+                DEBUG(c, "nothing configured to bind");
+                return;
+        }
+        for (size_t i = 0; i < c->conf.bind.n; i++)
+                select_item(c, &c->conf.bind.v[i]);
+        expand_and_check_groups(c);
+
+        bool any = false;
+        for (size_t i = 0; i < c->n_out; i++) {
+                struct early_dev *e = &c->out[i];
+                if (e->state == ST_REFUSED) {
+                        if (c->dry_run)
+                                print_plan_line(e, "refuse");
+                        ERR(c, "%s: %s", e->dev.name, e->why);
+                } else if (e->state == ST_BIND) {
+                        if (strcmp(e->dev.driver, "vfio-pci") == 0) {
+                                e->state = ST_ALREADY;
+                                c->done++;
+                                if (c->dry_run)
+                                        print_plan_line(e, "keep");
+                                DEBUG(c, "%s: already on vfio-pci", e->dev.name);
+                        } else {
+                                any = true;
+                                if (c->dry_run) {
+                                        print_plan_line(e, "bind");
+                                        c->done++;      /* the exit code of a dry run tells what would fail */
+                                }
+                                DEBUG(c, "%s: will bind to vfio-pci: %s", e->dev.name, e->why);
+                        }
+                }
+        }
+        if (!any || c->dry_run)
+                return;
+        bool vfio_ok = load_vfio(c) == 0;
+        for (size_t i = 0; i < c->n_out; i++)
+                if (c->out[i].state == ST_BIND)
+                        bind_one(c, &c->out[i], vfio_ok);
+}
+
+/* Is /dev/vfio/GROUP open in some process? (scan /proc/PID/fd) */
+static bool vfio_group_open(struct early_ctx *c, int group, char *who, size_t size)
+{
+        char want[64];
+        snprintf(want, sizeof(want), "/dev/vfio/%d", group);
+        int fd = root_openat(c->root, "proc", O_RDONLY | O_DIRECTORY, 0);
+        if (fd < 0)
+                return false;
+        DIR *d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return false;
+        }
+        struct dirent *de;
+        bool found = false;
+        while (!found && (de = readdir(d))) {
+                if (de->d_name[0] < '1' || de->d_name[0] > '9')
+                        continue;
+                char p[300];
+                if (!path_fmt(p, sizeof(p), "proc/%s/fd", de->d_name))
+                        continue;
+                int ffd = root_openat(c->root, p, O_RDONLY | O_DIRECTORY, 0);
+                if (ffd < 0)
+                        continue;
+                DIR *fdd = fdopendir(ffd);
+                if (!fdd) {
+                        close(ffd);
+                        continue;
+                }
+                struct dirent *fe;
+                while ((fe = readdir(fdd))) {
+                        char lp[400], target[128];
+                        if (fe->d_name[0] == '.' || !path_fmt(lp, sizeof(lp), "%s/%s", p, fe->d_name))
+                                continue;
+                        if (fs_readlink(c->root, lp, target, sizeof(target)) > 0 && strcmp(target, want) == 0) {
+                                snprintf(who, size, "process %s", de->d_name);
+                                found = true;
+                                break;
+                        }
+                }
+                closedir(fdd);
+        }
+        closedir(d);
+        return found;
+}
+
+struct numvfs_check {
+        struct early_ctx *c;
+        const char *pf;
+        unsigned want;
+};
+
+static int check_numvfs(void *data)
+{
+        struct numvfs_check *k = data;
+        char p[256];
+        uint64_t v;
+        path_fmt(p, sizeof(p), "sys/bus/pci/devices/%s/sriov_numvfs", k->pf);
+        if (fs_read_u64(k->c->root, p, 10, &v) < 0 || v != k->want)
+                return 0;
+        if (k->want == 0)
+                return 1;
+        path_fmt(p, sizeof(p), "sys/bus/pci/devices/%s/virtfn%u", k->pf, k->want - 1);
+        return fs_exists(k->c->root, p);
+}
+
+static int write_numvfs(struct early_ctx *c, const char *pf, unsigned n)
+{
+        char p[256], v[16];
+        path_fmt(p, sizeof(p), "sys/bus/pci/devices/%s/sriov_numvfs", pf);
+        snprintf(v, sizeof(v), "%u", n);
+        int rc = fs_write_str(c->root, p, v);
+        if (rc < 0)
+                return rc;
+        rc = poll_until(check_numvfs, &(struct numvfs_check){ c, pf, n }, VF_TIMEOUT_MS);
+        return rc > 0 ? 0 : rc == 0 ? -ETIMEDOUT : rc;
+}
+
+static const char *errstr(int rc)
+{
+        return rc == -ETIMEDOUT ? "timed out" : strerror(-rc);
+}
+
+static void do_sriov_pf(struct early_ctx *c, const struct sriov_item *it)
+{
+        char name[PCI_ADDR_STR];
+        pci_addr_fmt(&it->addr, name);
+        struct pci_dev pf;
+        c->asked++;
+        if (pci_dev_read(c->root, &it->addr, &pf) < 0) {
+                if (c->dry_run)
+                        printf("refuse  %s  SR-IOV: no such PCI device\n", name);
+                ERR(c, "%s: SR-IOV: no such PCI device", name);
+                return;
+        }
+        struct early_dev *e = out_add(c, &pf);
+        if (!e)
+                return;
+        if (pf.sriov_total < 0) {
+                set_state(e, ST_REFUSED, "SR-IOV: not an SR-IOV physical function (no sriov_totalvfs)");
+        } else if (it->vfs > (unsigned)pf.sriov_total) {
+                set_state(e, ST_REFUSED, "SR-IOV: %u VFs asked, the device offers at most %d (sriov_totalvfs)", it->vfs, pf.sriov_total);
+        } else if (pf.iommu_group < 0 && it->vfs > 0) {
+                set_state(e, ST_REFUSED, "SR-IOV: no IOMMU group (is the IOMMU on?); VFs could not be given to a VM");
+        } else if (!pf.driver[0]) {
+                set_state(e, ST_WAITING, "SR-IOV: the PF has no driver bound yet; VFs are created when it binds (udev runs pgs-early --sriov %s)", name);
+                c->done++;      /* not a failure: the udev rule finishes it */
+                INFO(c, "%s: %s", name, e->why);
+                if (c->dry_run)
+                        printf("wait    %s  %s\n", name, e->why);
+                return;
+        }
+        if (e->state == ST_REFUSED) {
+                if (c->dry_run)
+                        printf("refuse  %s  %s\n", name, e->why);
+                ERR(c, "%s: %s", name, e->why);
+                return;
+        }
+
+        /* A different count goes through 0, and only when no VF is in use. */
+        if (pf.sriov_num != 0 && (unsigned)pf.sriov_num != it->vfs) {
+                for (int i = 0; i < pf.sriov_num; i++) {
+                        struct pci_addr va;
+                        struct pci_dev vf;
+                        char who[64];
+                        if (pci_dev_virtfn(c->root, name, i, &va) < 0 || pci_dev_read(c->root, &va, &vf) < 0)
+                                continue;
+                        if (vf.driver[0] && strcmp(vf.driver, "vfio-pci") != 0)
+                                set_state(e, ST_REFUSED, "SR-IOV: cannot change %d VFs to %u: VF %s is in use by %s", pf.sriov_num,
+                                          it->vfs, vf.name, vf.driver);
+                        else if (vf.iommu_group >= 0 && vfio_group_open(c, vf.iommu_group, who, sizeof(who)))
+                                set_state(e, ST_REFUSED, "SR-IOV: cannot change %d VFs to %u: VF %s is in use (%s has /dev/vfio/%d open)",
+                                          pf.sriov_num, it->vfs, vf.name, who, vf.iommu_group);
+                        if (e->state == ST_REFUSED) {
+                                if (c->dry_run)
+                                        printf("refuse  %s  %s\n", name, e->why);
+                                ERR(c, "%s: %s", name, e->why);
+                                return;
+                        }
+                }
+        }
+
+        if (c->dry_run) {
+                c->done++;
+                if ((unsigned)pf.sriov_num == it->vfs)
+                        printf("keep    %s  SR-IOV: %u VFs already; bind each to vfio-pci\n", name, it->vfs);
+                else
+                        printf("vfs     %s  SR-IOV: %d -> %u VFs (of %d), autoprobe off, bind each to vfio-pci\n", name,
+                               pf.sriov_num, it->vfs, pf.sriov_total);
+                return;
+        }
+
+        char p[256];
+        int rc;
+        path_fmt(p, sizeof(p), "sys/bus/pci/devices/%s/sriov_drivers_autoprobe", name);
+        if ((rc = fs_write_str(c->root, p, "0")) < 0) {
+                set_state(e, ST_FAILED, "SR-IOV: cannot turn sriov_drivers_autoprobe off: %s; no VFs created", errstr(rc));
+                goto failed;
+        }
+        if ((unsigned)pf.sriov_num == it->vfs) {
+                DEBUG(c, "%s: SR-IOV: %u VFs already", name, it->vfs);
+        } else {
+                if (pf.sriov_num != 0 && (rc = write_numvfs(c, name, 0)) < 0) {
+                        set_state(e, ST_FAILED, "SR-IOV: removing the %d VFs failed: %s", pf.sriov_num, errstr(rc));
+                        goto failed;
+                }
+                if (it->vfs > 0 && (rc = write_numvfs(c, name, it->vfs)) < 0) {
+                        set_state(e, ST_FAILED, "SR-IOV: creating %u VFs failed: %s", it->vfs, errstr(rc));
+                        /* nothing half-done: no partial VF set stays behind */
+                        write_numvfs(c, name, 0);
+                        goto failed;
+                }
+                INFO(c, "%s: SR-IOV: %u VFs created (of %d)", name, it->vfs, pf.sriov_total);
+        }
+        set_state(e, ST_VFS, "%u VFs (of %d)", it->vfs, pf.sriov_total);
+        c->done++;
+
+        bool vfio_ok = it->vfs == 0 || load_vfio(c) == 0;
+        for (unsigned i = 0; i < it->vfs; i++) {
+                struct pci_addr va;
+                struct pci_dev vf;
+                if (pci_dev_virtfn(c->root, name, (int)i, &va) < 0 || pci_dev_read(c->root, &va, &vf) < 0) {
+                        ERR(c, "%s: SR-IOV: VF %u vanished", name, i);
+                        c->failed++;
+                        continue;
+                }
+                struct early_dev *ve = out_add(c, &vf);
+                if (!ve)
+                        continue;
+                ve->dev = vf;
+                c->asked++;
+                if (vf.iommu_group < 0) {
+                        set_state(ve, ST_REFUSED, "VF %u of %s: no IOMMU group", i, name);
+                        c->failed++;
+                        ERR(c, "%s: %s", vf.name, ve->why);
+                        continue;
+                }
+                set_state(ve, ST_BIND, "VF %u of %s", i, name);
+                bind_one(c, ve, vfio_ok);
+        }
+        return;
+failed:
+        c->failed++;
+        ERR(c, "%s: %s", name, e->why);
+}
+
+static void do_sriov(struct early_ctx *c)
+{
+        struct pci_addr only;
+        if (c->sriov_only && pci_addr_parse(c->sriov_only, &only) < 0)
+                return;         /* main() validated it */
+        bool found = false;
+        for (size_t i = 0; i < c->conf.sriov.n; i++) {
+                if (c->sriov_only && !pci_addr_eq(&only, &c->conf.sriov.v[i].addr))
+                        continue;
+                found = true;
+                do_sriov_pf(c, &c->conf.sriov.v[i]);
+        }
+        if (c->sriov_only && !found)
+                DEBUG(c, "%s: no [sriov] entry for it; nothing to do", c->sriov_only);
+}
+
+int early_run(struct early_ctx *c)
+{
+        int rc = pci_dev_list(c->root, &c->all, &c->n_all);
+        if (rc < 0) {
+                ERR(c, "cannot list PCI devices (/sys/bus/pci/devices): %s", strerror(-rc));
+                c->asked++;
+                c->failed++;
+                return rc;
+        }
+        if (!c->sriov_only)
+                do_binding(c);
+        do_sriov(c);
+        return 0;
+}
+
+int early_exit_code(const struct early_ctx *c)
+{
+        unsigned bad = c->asked > c->done ? c->asked - c->done : 0;
+        if (bad == 0)
+                return EARLY_EXIT_OK;
+        return c->done > 0 ? EARLY_EXIT_PARTIAL : EARLY_EXIT_FAILED;
+}
+
+/* /run/pgs/early, format 1 (docs/state-files.md):
+ *   # pgs-early 1
+ *   ADDR<TAB>STATE<TAB>DRIVER<TAB>MESSAGE     one line per device
+ * --sriov runs merge into the file: lines for the devices they touched are
+ * replaced, the others kept. */
+int early_write_state(struct early_ctx *c)
+{
+        size_t cap = 4096 + c->n_out * 320;
+        char *old = NULL;
+        size_t old_len = 0;
+        if (c->sriov_only && fs_read_file(c->root, "run/pgs/early", 1 << 20, &old, &old_len) == 0)
+                cap += old_len;
+        char *buf = malloc(cap);
+        if (!buf) {
+                free(old);
+                return -ENOMEM;
+        }
+        size_t len = (size_t)snprintf(buf, cap, "# pgs-early 1\n");
+        if (old) {
+                char *save, *line = strtok_r(old, "\n", &save);
+                for (; line; line = strtok_r(NULL, "\n", &save)) {
+                        struct pci_addr a;
+                        char addr[PCI_ADDR_STR] = "";
+                        sscanf(line, "%15[^\t]", addr);
+                        if (line[0] == '#' || pci_addr_parse(addr, &a) < 0)
+                                continue;
+                        bool replaced = false;
+                        for (size_t i = 0; i < c->n_out; i++)
+                                if (pci_addr_eq(&c->out[i].dev.addr, &a))
+                                        replaced = true;
+                        if (!replaced)
+                                len += (size_t)snprintf(buf + len, cap - len, "%s\n", line);
+                }
+                free(old);
+        }
+        for (size_t i = 0; i < c->n_out; i++) {
+                const struct early_dev *e = &c->out[i];
+                char drv[64];
+                if (pci_dev_read_driver(c->root, e->dev.name, drv, sizeof(drv)) < 0 || !drv[0])
+                        strcpy(drv, "-");
+                len += (size_t)snprintf(buf + len, cap - len, "%s\t%s\t%s\t%s\n", e->dev.name, early_state_name(e->state), drv, e->why);
+        }
+        int rc = fs_write_file_atomic(c->root, "run/pgs/early", buf, len, 0644);
+        free(buf);
+        return rc;
+}
+
+void early_free(struct early_ctx *c)
+{
+        free(c->all);
+        free(c->out);
+        c->all = NULL;
+        c->out = NULL;
+}

@@ -1,0 +1,58 @@
+/* initramfs/early.h — what pgs-early decides and does.
+ *
+ * early_plan() reads the devices and decides (pure reads); early_apply() binds
+ * and creates VFs; early_report() writes /run/pgs/early. pgs check can call
+ * early_plan() for a dry run of the same decisions. */
+#pragma once
+#include <stdbool.h>
+
+#include "shared/config.h"
+#include "shared/log.h"
+#include "shared/pci.h"
+#include "shared/root.h"
+
+enum early_state {
+        ST_BIND,        /* planned: bind to vfio-pci */
+        ST_BOUND,       /* done */
+        ST_ALREADY,     /* was on vfio-pci already */
+        ST_REFUSED,     /* policy: left to its host driver */
+        ST_FAILED,      /* tried, did not work; left as it was */
+        ST_VFS,         /* a PF whose VFs were set up */
+        ST_WAITING,     /* a PF whose driver is not bound yet */
+};
+
+struct early_dev {
+        struct pci_dev dev;
+        enum early_state state;
+        bool explicit_;         /* named by address or id, not by auto */
+        char why[200];
+};
+
+struct early_ctx {
+        struct pgs_root *root;
+        struct pgs_log *log;
+        bool dry_run, debug;
+        const char *sriov_only;         /* --sriov ADDR: this PF's step only */
+        const char *modprobe;           /* program that loads vfio-pci */
+        struct pgs_config conf;         /* effective: file + command line */
+
+        struct pci_dev *all;            /* every PCI device */
+        size_t n_all;
+        struct early_dev *out;          /* every decision, in order */
+        size_t n_out, cap_out;
+        unsigned asked, done, failed;   /* for the exit code */
+};
+
+#define EARLY_EXIT_OK       0
+#define EARLY_EXIT_FAILED   1
+#define EARLY_EXIT_PARTIAL  2
+#define EARLY_EXIT_USAGE    64
+
+/* Read /proc/cmdline and /etc/pgs.conf into ctx->conf. Returns false when
+ * pgs.off says to do nothing. */
+bool early_load_config(struct early_ctx *c);
+int early_run(struct early_ctx *c);       /* plan + apply (or print, dry run) */
+int early_write_state(struct early_ctx *c);
+int early_exit_code(const struct early_ctx *c);
+void early_free(struct early_ctx *c);
+const char *early_state_name(enum early_state s);

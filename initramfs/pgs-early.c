@@ -1,0 +1,117 @@
+/* initramfs/pgs-early.c — main() of pgs-early, the static initramfs program.
+ *
+ * Runs before udev loads any GPU driver: binds the configured devices to
+ * vfio-pci and creates SR-IOV VFs. It never stops a boot: every error is logged
+ * to the kernel log and the next device is tried; it always returns. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "initramfs/early.h"
+#include "shared/root.h"
+
+#ifndef PGS_VERSION
+#define PGS_VERSION "0"
+#endif
+
+static const char usage[] =
+        "Usage: pgs-early [--sysroot DIR] [--dry-run] [--sriov ADDR] [--modprobe PROG] [--stderr]\n"
+        "\n"
+        "Bind the devices /etc/pgs.conf selects to vfio-pci before any host driver\n"
+        "takes them, and create the SR-IOV virtual functions it asks for.\n"
+        "Runs in the initramfs before udev; the kernel command line can override it:\n"
+        "pgs.off, pgs.bind=LIST, pgs.vfs=ADDR=N[,...], pgs.debug.\n"
+        "\n"
+        "  --dry-run       print what would be bound, created and refused, and why;\n"
+        "                  change nothing (check a config before rebooting)\n"
+        "  --sriov ADDR    only the SR-IOV step of this PF (the udev rule's call\n"
+        "                  when a driver binds to it)\n"
+        "  --sysroot DIR   take every path (/sys, /proc, /etc, /run, /dev) under DIR\n"
+        "  --modprobe PROG program that loads vfio-pci (default: modprobe from PATH)\n"
+        "  --stderr        log to stderr as well as the kernel log\n"
+        "  --help, --version\n"
+        "\n"
+        "Logs to the kernel log as 'pgs-early: ...'; writes /run/pgs/early.\n"
+        "Exit status: 0 done (or nothing to do), 1 failed, 2 partly done,\n"
+        "64 usage error.\n";
+
+int main(int argc, char **argv)
+{
+        const char *sysroot = NULL, *sriov = NULL, *modprobe = "modprobe";
+        bool dry_run = false, to_stderr = false;
+        static const struct option opts[] = {
+                { "sysroot", required_argument, NULL, 'r' }, { "dry-run", no_argument, NULL, 'n' },
+                { "sriov", required_argument, NULL, 's' },   { "modprobe", required_argument, NULL, 'm' },
+                { "stderr", no_argument, NULL, 'e' },         { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'V' },       { 0 },
+        };
+        int o;
+        while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+                switch (o) {
+                case 'r': sysroot = optarg; break;
+                case 'n': dry_run = true; break;
+                case 's': sriov = optarg; break;
+                case 'm': modprobe = optarg; break;
+                case 'e': to_stderr = true; break;
+                case 'h': fputs(usage, stdout); return 0;
+                case 'V': puts("pgs-early " PGS_VERSION); return 0;
+                default: fputs(usage, stderr); return EARLY_EXIT_USAGE;
+                }
+        }
+        if (optind < argc) {
+                fprintf(stderr, "pgs-early: unexpected argument '%s'\n%s", argv[optind], usage);
+                return EARLY_EXIT_USAGE;
+        }
+
+        struct pgs_log log;
+        log_init_stderr(&log, "pgs-early");
+        struct pci_addr a;
+        /* udev passes %k: the kernel name, which for PCI is the full address */
+        if (sriov && pci_addr_parse(sriov, &a) < 0) {
+                log_msg(&log, PGS_LOG_ERR, "--sriov '%.64s': not a PCI address (DDDD:BB:SS.F)", sriov);
+                return EARLY_EXIT_USAGE;
+        }
+        struct pgs_root root;
+        int rc = root_open(&root, sysroot);
+        if (rc < 0) {
+                log_msg(&log, PGS_LOG_ERR, "--sysroot %s: %s", sysroot ? sysroot : "/", strerror(-rc));
+                return EARLY_EXIT_USAGE;
+        }
+        /* the kernel log when there is one; a dry run talks to the person */
+        int kfd = dry_run ? -1 : root_openat(&root, "dev/kmsg", O_WRONLY | O_APPEND, 0);
+        if (kfd >= 0) {
+                log_init_kmsg(&log, "pgs-early", kfd);
+                log.also_stderr = to_stderr;
+        }
+
+        char sriov_name[PCI_ADDR_STR];
+        struct early_ctx c = {
+                .root = &root,
+                .log = &log,
+                .dry_run = dry_run,
+                .sriov_only = sriov ? pci_addr_fmt(&a, sriov_name) : NULL,
+                .modprobe = modprobe,
+        };
+        if (!early_load_config(&c)) {
+                root_close(&root);
+                return EARLY_EXIT_OK;
+        }
+        if (c.debug)
+                log.max_level = PGS_LOG_DEBUG;
+        early_run(&c);
+        if (!dry_run && c.n_out > 0) {
+                rc = early_write_state(&c);
+                if (rc < 0)
+                        log_msg(&log, PGS_LOG_WARNING, "cannot write /run/pgs/early: %s", strerror(-rc));
+        }
+        int code = early_exit_code(&c);
+        if (dry_run && c.n_out == 0 && c.asked == 0)
+                puts("nothing to do: no device selected, no SR-IOV PF configured");
+        early_free(&c);
+        root_close(&root);
+        return code;
+}

@@ -1,0 +1,92 @@
+/* shared/proc.c — bounded polling and helper programs (see proc.h). */
+#include "shared/proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+uint64_t now_usec(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void backoff(unsigned *step_us)
+{
+        struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)*step_us * 1000L };
+        nanosleep(&ts, NULL);
+        if (*step_us < 5000)
+                *step_us *= 2;
+}
+
+int poll_until(int (*check)(void *data), void *data, unsigned timeout_ms)
+{
+        uint64_t deadline = now_usec() + (uint64_t)timeout_ms * 1000u;
+        unsigned step = 50;
+        for (;;) {
+                int r = check(data);
+                if (r != 0)
+                        return r;
+                if (now_usec() >= deadline)
+                        return -ETIMEDOUT;
+                backoff(&step);
+        }
+}
+
+int run_cmd(char *const argv[], unsigned timeout_ms, bool quiet)
+{
+        int pfd[2];
+        /* the pipe tells the parent whether exec itself failed */
+        if (pipe2(pfd, O_CLOEXEC) < 0)
+                return -errno;
+        pid_t pid = fork();
+        if (pid < 0) {
+                int e = errno;
+                close(pfd[0]);
+                close(pfd[1]);
+                return -e;
+        }
+        if (pid == 0) {
+                close(pfd[0]);
+                if (quiet) {
+                        int nul = open("/dev/null", O_WRONLY);
+                        if (nul >= 0)
+                                dup2(nul, 1);
+                }
+                execvp(argv[0], argv);
+                int e = errno;
+                if (write(pfd[1], &e, sizeof(e)) < 0) {
+                        /* parent sees EOF and reports a generic failure */
+                }
+                _exit(127);
+        }
+        close(pfd[1]);
+        int exec_errno = 0;
+        ssize_t n = read(pfd[0], &exec_errno, sizeof(exec_errno));
+        close(pfd[0]);
+        uint64_t deadline = now_usec() + (uint64_t)timeout_ms * 1000u;
+        unsigned step = 50;
+        int status;
+        for (;;) {
+                pid_t w = waitpid(pid, &status, WNOHANG);
+                if (w == pid)
+                        break;
+                if (w < 0 && errno != EINTR)
+                        return -errno;
+                if (now_usec() >= deadline) {
+                        kill(pid, SIGKILL);
+                        waitpid(pid, &status, 0);
+                        return -ETIMEDOUT;
+                }
+                backoff(&step);
+        }
+        if (n == (ssize_t)sizeof(exec_errno))
+                return -exec_errno;
+        if (WIFEXITED(status))
+                return WEXITSTATUS(status);
+        return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}

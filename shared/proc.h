@@ -1,0 +1,19 @@
+/* shared/proc.h — deadlines, bounded polling and running a helper program.
+ *
+ * Nothing in pgs sleeps a fixed time to wait for the kernel: it polls the state
+ * it needs with a short backoff (50 µs doubling to 5 ms) against a deadline. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+
+uint64_t now_usec(void);                 /* CLOCK_MONOTONIC */
+
+/* Call check(data) until it returns non-zero or timeout_ms passes. Returns the
+ * last check() result: > 0 reached, < 0 a hard error from check(), 0 timed out
+ * (mapped to -ETIMEDOUT). */
+int poll_until(int (*check)(void *data), void *data, unsigned timeout_ms);
+
+/* fork + execvp argv, wait at most timeout_ms, SIGKILL it past that.
+ * stdout is sent to /dev/null when quiet. Returns the exit status (0..255),
+ * -ETIMEDOUT, -ENOENT when it could not be executed, or -errno. */
+int run_cmd(char *const argv[], unsigned timeout_ms, bool quiet);

@@ -1,0 +1,59 @@
+/* shared/root.h — one root for every path.
+ *
+ * Every program opens a directory fd on "/" or on --sysroot DIR once, and every
+ * file access goes through it with openat(). Paths given to these helpers are
+ * written without the leading slash ("sys/bus/pci/devices"); a leading slash is
+ * tolerated and stripped, so the root prefix can never be bypassed by accident.
+ * The library never prints: errors are returned as -errno. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct pgs_root {
+        int fd;                 /* O_PATH|O_DIRECTORY fd on the root */
+        char dir[4096];         /* the root as given ("/" in production) */
+};
+
+/* Open the root; dir NULL or "" means "/". */
+int root_open(struct pgs_root *r, const char *dir);
+void root_close(struct pgs_root *r);
+
+/* openat() relative to the root; returns an fd or -errno. */
+int root_openat(const struct pgs_root *r, const char *path, int flags, int mode);
+
+/* Read a small (sysfs-sized) file with one read(), strip one trailing newline.
+ * Returns the length or -errno; -EFBIG when it does not fit in buf. */
+int fs_read_str(const struct pgs_root *r, const char *path, char *buf, size_t size);
+
+/* Read a whole regular file up to max bytes into a malloc'ed, NUL-terminated
+ * buffer. -EFBIG when it is larger than max. */
+int fs_read_file(const struct pgs_root *r, const char *path, size_t max, char **ret, size_t *ret_len);
+
+/* Parse a number strictly: the whole string (one trailing newline allowed),
+ * in base 10, or 16 with 0x when base is 0 or 16. -EINVAL, -ERANGE. */
+int parse_u64(const char *s, int base, uint64_t *ret);
+int fs_read_u64(const struct pgs_root *r, const char *path, int base, uint64_t *ret);
+
+/* Write value with one write() to an existing file (sysfs attribute): the
+ * kernel's answer is returned as -errno; a short write is -EIO. */
+int fs_write_str(const struct pgs_root *r, const char *path, const char *value);
+
+/* Replace a regular file atomically (write a temporary beside it, fsync,
+ * rename). Creates missing parent directories with mode 0755. */
+int fs_write_file_atomic(const struct pgs_root *r, const char *path, const char *data, size_t len, int mode);
+
+/* mkdir -p relative to the root. */
+int fs_mkdir_p(const struct pgs_root *r, const char *path, int mode);
+
+/* The last component of a symlink's target ("vfio-pci" for driver ->
+ * ../../../bus/pci/drivers/vfio-pci). -ENOENT when there is no link. */
+int fs_readlink_base(const struct pgs_root *r, const char *path, char *buf, size_t size);
+
+/* The full target of a symlink. */
+int fs_readlink(const struct pgs_root *r, const char *path, char *buf, size_t size);
+
+bool fs_exists(const struct pgs_root *r, const char *path);
+
+/* Format a path into buf; returns buf, or NULL (and errno=ENAMETOOLONG). */
+char *path_fmt(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

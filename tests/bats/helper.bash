@@ -1,0 +1,61 @@
+# tests/bats/helper.bash — a fake host for bats tests of pgs programs.
+#
+# fk_* build a fake sysfs tree (tests/fake/tool.c); `early` runs the dynamic
+# test build of pgs-early with the fake kernel preloaded, so writes to
+# driver_override, drivers_probe, unbind, sriov_numvfs… react as the kernel
+# does (tests/fake/fakesys.h). The static pgs-early meets the real kernel in
+# tests/vmtest.
+
+TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+TB=$TOP/build/test
+
+fk_setup() {
+  R=$BATS_TEST_TMPDIR/root
+  mkdir -p "$R" "$BATS_TEST_TMPDIR/bin"
+  "$TB/fakesys" init "$R"
+  ln -sf "$TB/fakesys" "$BATS_TEST_TMPDIR/bin/modprobe"
+  export PGS_FAKE_ROOT=$R
+}
+fk() { "$TB/fakesys" "$1" "$R" "${@:2}"; }
+
+# the machine most tests start from: boot VGA iGPU, a root port, an NVIDIA
+# Turing card (VGA, HDA, xHCI, UCSI) in one group with its root port, an NVMe
+# disk in a group of its own
+fk_turing_host() {
+  fk add 0000:00:02.0 8086:3e92 0x030000 group=0 boot_vga=1 driver=i915
+  fk add 0000:00:01.0 8086:1901 0x060400 group=1 driver=pcieport
+  fk module nouveau 10de:1e84
+  fk module snd_hda_intel 10de:10f8
+  fk module xhci_hcd 10de:1ad8
+  fk module nvidia-gpu 10de:1ad9
+  fk add 0000:01:00.0 10de:1e84 0x030000 group=1 boot_vga=0
+  fk add 0000:01:00.1 10de:10f8 0x040300 group=1
+  fk add 0000:01:00.2 10de:1ad8 0x0c0330 group=1
+  fk add 0000:01:00.3 10de:1ad9 0x0c8000 group=1
+  fk add 0000:02:00.0 144d:a808 0x010802 group=2 driver=nvme
+}
+
+conf() { printf '%b' "$1" > "$R/etc/pgs.conf"; }
+cmdline() { printf '%s\n' "$1" > "$R/proc/cmdline"; }
+
+early() {
+  PATH="$BATS_TEST_TMPDIR/bin:$PATH" LD_PRELOAD="$TB/libfakesys.so" \
+    "$TB/pgs-early" --sysroot "$R" "$@"
+}
+
+# the driver a device is on now, "-" when none
+drv() {
+  local l
+  l=$(readlink "$R/sys/bus/pci/devices/$1/driver") || { echo -; return; }
+  echo "${l##*/}"
+}
+
+kmsg() { cat "$R/dev/kmsg"; }
+
+# a listing of the device state (sys/ and dev/ but the log: links with their
+# targets, file contents) to prove that something changed no device; the state
+# file under run/ is checked on its own
+snapshot() {
+  (cd "$R" && find ./sys ./dev -path ./dev/kmsg -prune -o -printf '%y %p %l\n' | sort &&
+    find ./sys ./dev -path ./dev/kmsg -prune -o -type f -print0 | sort -z | xargs -0 md5sum)
+}

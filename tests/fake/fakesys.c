@@ -1,0 +1,529 @@
+/* tests/fake/fakesys.c — the fake kernel's reactions (see fakesys.h). */
+#include "tests/fake/fakesys.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define DEVDIR "sys/devices/pci0000:00"
+
+static const char *R;   /* the root of the current call */
+
+static char *P(char *buf, const char *fmt, ...)
+{
+        int n = snprintf(buf, 4096, "%s/", R);
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(buf + n, 4096 - (size_t)n, fmt, ap);
+        va_end(ap);
+        return buf;
+}
+
+static int put(const char *path, const char *s)
+{
+        FILE *f = fopen(path, "w");
+        if (!f)
+                return -errno;
+        fputs(s, f);
+        fclose(f);
+        return 0;
+}
+
+static int get(const char *path, char *buf, size_t size)
+{
+        FILE *f = fopen(path, "r");
+        if (!f)
+                return -errno;
+        size_t n = fread(buf, 1, size - 1, f);
+        fclose(f);
+        buf[n] = '\0';
+        if (n && buf[n - 1] == '\n')
+                buf[n - 1] = '\0';
+        return 0;
+}
+
+static void mkdirs(const char *path)
+{
+        char b[4096];
+        snprintf(b, sizeof(b), "%s", path);
+        for (char *s = b + 1; *s; s++)
+                if (*s == '/') {
+                        *s = '\0';
+                        mkdir(b, 0755);
+                        *s = '/';
+                }
+        mkdir(b, 0755);
+}
+
+static bool exists(const char *p)
+{
+        struct stat st;
+        return lstat(p, &st) == 0;
+}
+
+static int parse_addr(const char *s, unsigned *dom, unsigned *bus, unsigned *slot, unsigned *fn)
+{
+        char tail;
+        if (strlen(s) != 12 || sscanf(s, "%4x:%2x:%2x.%1x%c", dom, bus, slot, fn, &tail) != 4)
+                return -EINVAL;
+        return 0;
+}
+
+static void read_driver(const char *addr, char *drv, size_t size)
+{
+        char p[4096], t[4096];
+        drv[0] = '\0';
+        ssize_t n = readlink(P(p, DEVDIR "/%s/driver", addr), t, sizeof(t) - 1);
+        if (n > 0) {
+                t[n] = '\0';
+                snprintf(drv, size, "%s", strrchr(t, '/') + 1);
+        }
+}
+
+static int group_of(const char *addr)
+{
+        char p[4096], t[4096];
+        ssize_t n = readlink(P(p, DEVDIR "/%s/iommu_group", addr), t, sizeof(t) - 1);
+        if (n <= 0)
+                return -1;
+        t[n] = '\0';
+        return atoi(strrchr(t, '/') + 1);
+}
+
+static void bind_dev(const char *addr, const char *drv)
+{
+        char p[4096], t[4096];
+        snprintf(t, sizeof(t), "../../../bus/pci/drivers/%s", drv);
+        symlink(t, P(p, DEVDIR "/%s/driver", addr));
+        snprintf(t, sizeof(t), "../../../../devices/pci0000:00/%s", addr);
+        symlink(t, P(p, "sys/bus/pci/drivers/%s/%s", drv, addr));
+        int g = group_of(addr);
+        if (strcmp(drv, "vfio-pci") == 0 && g >= 0) {
+                mkdirs(P(p, "dev/vfio"));
+                put(P(p, "dev/vfio/vfio"), "");
+                snprintf(t, sizeof(t), "dev/vfio/%d", g);
+                put(P(p, "%s", t), "");
+        }
+}
+
+static void unbind_dev(const char *addr, const char *drv)
+{
+        char p[4096];
+        unlink(P(p, DEVDIR "/%s/driver", addr));
+        unlink(P(p, "sys/bus/pci/drivers/%s/%s", drv, addr));
+        int g = group_of(addr);
+        if (strcmp(drv, "vfio-pci") == 0 && g >= 0)
+                unlink(P(p, "dev/vfio/%d", g));
+}
+
+/* pci_match_device(): an override matches only its driver; else the id table */
+static bool matches(const char *addr, const char *drv)
+{
+        char p[4096], ov[256], v[32], d[32], id[16];
+        if (get(P(p, DEVDIR "/%s/driver_override", addr), ov, sizeof(ov)) == 0 && strcmp(ov, "(null)") != 0)
+                return strcmp(ov, drv) == 0;
+        if (get(P(p, DEVDIR "/%s/vendor", addr), v, sizeof(v)) < 0 || get(P(p, DEVDIR "/%s/device", addr), d, sizeof(d)) < 0)
+                return false;
+        snprintf(id, sizeof(id), "%s:%s", v + 2, d + 2);
+        FILE *f = fopen(P(p, ".fake/modules/%s", drv), "r");
+        if (!f)
+                return false;
+        char line[64];
+        bool m = false;
+        while (!m && fgets(line, sizeof(line), f)) {
+                line[strcspn(line, "\n")] = '\0';
+                m = strcasecmp(line, id) == 0;
+        }
+        fclose(f);
+        return m;
+}
+
+static bool probe(const char *addr)
+{
+        char p[4096], drv[256];
+        read_driver(addr, drv, sizeof(drv));
+        if (drv[0])
+                return true;
+        struct dirent **list;
+        int n = scandir(P(p, "sys/bus/pci/drivers"), &list, NULL, alphasort);
+        bool bound = false;
+        for (int i = 0; i < n; i++) {
+                if (!bound && list[i]->d_name[0] != '.' && matches(addr, list[i]->d_name)) {
+                        bind_dev(addr, list[i]->d_name);
+                        bound = true;
+                }
+                free(list[i]);
+        }
+        if (n >= 0)
+                free(list);
+        return bound;
+}
+
+static bool dev_exists(const char *addr)
+{
+        char p[4096];
+        unsigned a, b, c, d;
+        return parse_addr(addr, &a, &b, &c, &d) == 0 && exists(P(p, DEVDIR "/%s/vendor", addr));
+}
+
+static int next_group(void)
+{
+        char p[4096];
+        DIR *d = opendir(P(p, "sys/kernel/iommu_groups"));
+        int max = -1;
+        struct dirent *de;
+        while (d && (de = readdir(d)))
+                if (de->d_name[0] != '.' && atoi(de->d_name) > max)
+                        max = atoi(de->d_name);
+        if (d)
+                closedir(d);
+        return max + 1;
+}
+
+static void set_group(const char *addr, int g)
+{
+        char p[4096], t[256];
+        mkdirs(P(p, "sys/kernel/iommu_groups/%d/devices", g));
+        snprintf(t, sizeof(t), "../../../kernel/iommu_groups/%d", g);
+        symlink(t, P(p, DEVDIR "/%s/iommu_group", addr));
+        snprintf(t, sizeof(t), "../../../../devices/pci0000:00/%s", addr);
+        symlink(t, P(p, "sys/kernel/iommu_groups/%d/devices/%s", g, addr));
+}
+
+static void rm_dir_flat(const char *path)
+{
+        DIR *d = opendir(path);
+        struct dirent *de;
+        char p[4096];
+        while (d && (de = readdir(d)))
+                if (de->d_name[0] != '.') {
+                        snprintf(p, sizeof(p), "%s/%s", path, de->d_name);
+                        unlink(p);
+                }
+        if (d)
+                closedir(d);
+        rmdir(path);
+}
+
+static void make_dev(const char *addr, const char *vendor, const char *device, const char *class, int group)
+{
+        char p[4096], t[256];
+        mkdirs(P(p, DEVDIR "/%s", addr));
+        put(P(p, DEVDIR "/%s/vendor", addr), vendor);
+        put(P(p, DEVDIR "/%s/device", addr), device);
+        put(P(p, DEVDIR "/%s/subsystem_vendor", addr), vendor);
+        put(P(p, DEVDIR "/%s/subsystem_device", addr), "0x0001\n");
+        put(P(p, DEVDIR "/%s/class", addr), class);
+        put(P(p, DEVDIR "/%s/driver_override", addr), "(null)\n");
+        mkdirs(P(p, "sys/bus/pci/devices"));
+        snprintf(t, sizeof(t), "../../../devices/pci0000:00/%s", addr);
+        symlink(t, P(p, "sys/bus/pci/devices/%s", addr));
+        if (group >= 0)
+                set_group(addr, group);
+}
+
+static int numvfs_store(const char *pf, unsigned want)
+{
+        char p[4096], b[64], drv[256];
+        read_driver(pf, drv, sizeof(drv));
+        if (!drv[0])
+                return -ENOENT;
+        unsigned total = 0, cur = 0, off = 1, stride = 1;
+        if (get(P(p, DEVDIR "/%s/sriov_totalvfs", pf), b, sizeof(b)) < 0)
+                return -ENOENT;
+        total = (unsigned)atoi(b);
+        get(P(p, DEVDIR "/%s/sriov_numvfs", pf), b, sizeof(b));
+        cur = (unsigned)atoi(b);
+        if (get(P(p, DEVDIR "/%s/sriov_offset", pf), b, sizeof(b)) == 0)
+                off = (unsigned)atoi(b);
+        if (get(P(p, DEVDIR "/%s/sriov_stride", pf), b, sizeof(b)) == 0)
+                stride = (unsigned)atoi(b);
+        if (want == cur)
+                return 0;
+        if (want > total)
+                return -ERANGE;
+        if (cur != 0 && want != 0)
+                return -EBUSY;
+        unsigned dom, bus, slot, fn;
+        parse_addr(pf, &dom, &bus, &slot, &fn);
+        unsigned rid = bus << 8 | slot << 3 | fn;
+        if (want == 0) {
+                for (unsigned i = 0; i < cur; i++) {
+                        char vf[32], t[4096];
+                        ssize_t n = readlink(P(p, DEVDIR "/%s/virtfn%u", pf, i), t, sizeof(t) - 1);
+                        if (n <= 0)
+                                continue;
+                        t[n] = '\0';
+                        snprintf(vf, sizeof(vf), "%s", strrchr(t, '/') ? strrchr(t, '/') + 1 : t);
+                        read_driver(vf, drv, sizeof(drv));
+                        if (drv[0])
+                                unbind_dev(vf, drv);
+                        int g = group_of(vf);
+                        unlink(P(p, DEVDIR "/%s/virtfn%u", pf, i));
+                        unlink(P(p, "sys/bus/pci/devices/%s", vf));
+                        if (g >= 0) {
+                                rm_dir_flat(P(p, "sys/kernel/iommu_groups/%d/devices", g));
+                                rmdir(P(p, "sys/kernel/iommu_groups/%d", g));
+                        }
+                        rm_dir_flat(P(p, DEVDIR "/%s", vf));
+                }
+        } else {
+                char vendor[32], vfdev[32] = "0x0000", class[32], ap[8] = "1";
+                get(P(p, DEVDIR "/%s/vendor", pf), vendor, sizeof(vendor));
+                get(P(p, DEVDIR "/%s/sriov_vf_device", pf), vfdev + 2, sizeof(vfdev) - 2);
+                get(P(p, DEVDIR "/%s/class", pf), class, sizeof(class));
+                get(P(p, DEVDIR "/%s/sriov_drivers_autoprobe", pf), ap, sizeof(ap));
+                for (unsigned i = 0; i < want; i++) {
+                        unsigned r = rid + off + i * stride;
+                        char vf[32], t[64];
+                        snprintf(vf, sizeof(vf), "%04x:%02x:%02x.%x", dom, r >> 8 & 0xff, r >> 3 & 0x1f, r & 7);
+                        make_dev(vf, vendor, vfdev, class, next_group());
+                        snprintf(t, sizeof(t), "../%s", pf);
+                        symlink(t, P(p, DEVDIR "/%s/physfn", vf));
+                        snprintf(t, sizeof(t), "../%s", vf);
+                        symlink(t, P(p, DEVDIR "/%s/virtfn%u", pf, i));
+                        if (atoi(ap))
+                                probe(vf);
+                }
+        }
+        snprintf(b, sizeof(b), "%u\n", want);
+        put(P(p, DEVDIR "/%s/sriov_numvfs", pf), b);
+        return 0;
+}
+
+static int inject_fault(const char *rel)
+{
+        const char *spec = getenv("PGS_FAKE_FAIL");
+        if (!spec)
+                return 0;
+        static const struct { const char *n; int e; } errs[] = {
+                { "EIO", EIO }, { "EBUSY", EBUSY }, { "ENODEV", ENODEV }, { "EINVAL", EINVAL },
+                { "ENOMEM", ENOMEM }, { "EACCES", EACCES }, { "EPERM", EPERM }, { "ENOSPC", ENOSPC },
+        };
+        char s[1024];
+        snprintf(s, sizeof(s), "%s", spec);
+        char *save, *item;
+        for (item = strtok_r(s, ";", &save); item; item = strtok_r(NULL, ";", &save)) {
+                char *eq = strrchr(item, '=');
+                if (!eq)
+                        continue;
+                *eq = '\0';
+                size_t l = strlen(item), rl = strlen(rel);
+                if (rl >= l && strcmp(rel + rl - l, item) == 0)
+                        for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
+                                if (strcmp(errs[i].n, eq + 1) == 0)
+                                        return -errs[i].e;
+        }
+        return 0;
+}
+
+int fake_handle_write(const char *root, const char *rel, const char *buf, size_t len, ssize_t *ret)
+{
+        R = root;
+        char val[512], p[4096];
+        size_t n = len < sizeof(val) - 1 ? len : sizeof(val) - 1;
+        memcpy(val, buf, n);
+        val[n] = '\0';
+        val[strcspn(val, "\n")] = '\0';
+
+        const char *base = strrchr(rel, '/');
+        base = base ? base + 1 : rel;
+        bool in_dev = strncmp(rel, DEVDIR "/", strlen(DEVDIR) + 1) == 0;
+        bool in_drv = strncmp(rel, "sys/bus/pci/drivers/", 20) == 0;
+        bool special = (in_dev && (!strcmp(base, "driver_override") || !strcmp(base, "sriov_numvfs") ||
+                                   !strcmp(base, "sriov_drivers_autoprobe"))) ||
+                       (in_drv && (!strcmp(base, "bind") || !strcmp(base, "unbind") || !strcmp(base, "new_id"))) ||
+                       !strcmp(rel, "sys/bus/pci/drivers_probe");
+        if (!special)
+                return 0;
+        int f = inject_fault(rel);
+        if (f < 0) {
+                *ret = f;
+                return 1;
+        }
+        *ret = (ssize_t)len;
+
+        char addr[64] = "";
+        if (in_dev)
+                sscanf(rel + strlen(DEVDIR) + 1, "%63[^/]", addr);
+        if (!strcmp(base, "driver_override")) {
+                char b[600];
+                snprintf(b, sizeof(b), "%s\n", val[0] ? val : "(null)");
+                put(P(p, "%s", rel), b);
+        } else if (!strcmp(base, "sriov_drivers_autoprobe")) {
+                if (strcmp(val, "0") && strcmp(val, "1")) {
+                        *ret = -EINVAL;
+                        return 1;
+                }
+                char b[8];
+                snprintf(b, sizeof(b), "%s\n", val);
+                put(P(p, "%s", rel), b);
+        } else if (!strcmp(base, "sriov_numvfs")) {
+                char *end;
+                unsigned long v = strtoul(val, &end, 10);
+                if (!val[0] || *end)
+                        *ret = -EINVAL;
+                else {
+                        int r = numvfs_store(addr, (unsigned)v);
+                        if (r < 0)
+                                *ret = r;
+                }
+        } else if (!strcmp(rel, "sys/bus/pci/drivers_probe")) {
+                if (!dev_exists(val))
+                        *ret = -ENODEV;
+                else
+                        probe(val);     /* no match leaves it unbound, write succeeds */
+        } else {
+                char drvname[256];
+                sscanf(rel + 20, "%255[^/]", drvname);
+                char cur[256];
+                if (!dev_exists(val)) {
+                        *ret = -ENODEV;
+                        return 1;
+                }
+                read_driver(val, cur, sizeof(cur));
+                if (!strcmp(base, "unbind")) {
+                        if (strcmp(cur, drvname) != 0)
+                                *ret = -ENODEV;
+                        else
+                                unbind_dev(val, drvname);
+                } else if (!strcmp(base, "bind")) {
+                        if (cur[0])
+                                *ret = -EBUSY;
+                        else if (!matches(val, drvname))
+                                *ret = -ENODEV;
+                        else
+                                bind_dev(val, drvname);
+                } else {
+                        *ret = -EINVAL; /* new_id: pgs never uses it */
+                }
+        }
+        return 1;
+}
+
+int fake_init(const char *root)
+{
+        R = root;
+        char p[4096];
+        mkdirs(P(p, DEVDIR));
+        mkdirs(P(p, "sys/bus/pci/devices"));
+        mkdirs(P(p, "sys/bus/pci/drivers"));
+        mkdirs(P(p, "sys/kernel/iommu_groups"));
+        mkdirs(P(p, "proc"));
+        mkdirs(P(p, "dev"));
+        mkdirs(P(p, "etc"));
+        mkdirs(P(p, "run"));
+        mkdirs(P(p, ".fake/modules"));
+        put(P(p, "sys/bus/pci/drivers_probe"), "");
+        put(P(p, "proc/cmdline"), "BOOT_IMAGE=/vmlinuz root=/dev/sda1 ro quiet\n");
+        put(P(p, "dev/kmsg"), "");
+        put(P(p, ".fake/modules/vfio-pci"), "");
+        return 0;
+}
+
+int fake_module_add(const char *root, const char *name, int nids, char **ids)
+{
+        R = root;
+        char p[4096];
+        FILE *f = fopen(P(p, ".fake/modules/%s", name), "a");
+        if (!f)
+                return -errno;
+        for (int i = 0; i < nids; i++)
+                fprintf(f, "%s\n", ids[i]);
+        fclose(f);
+        return 0;
+}
+
+int fake_load_driver(const char *root, const char *name)
+{
+        R = root;
+        char p[4096];
+        if (!exists(P(p, ".fake/modules/%s", name)))
+                return -ENOENT;
+        if (exists(P(p, "sys/bus/pci/drivers/%s", name)))
+                return 0;
+        mkdirs(P(p, "sys/bus/pci/drivers/%s", name));
+        put(P(p, "sys/bus/pci/drivers/%s/bind", name), "");
+        put(P(p, "sys/bus/pci/drivers/%s/unbind", name), "");
+        put(P(p, "sys/bus/pci/drivers/%s/new_id", name), "");
+        /* driver_register() probes every unbound device the driver matches */
+        struct dirent **list;
+        int n = scandir(P(p, "sys/bus/pci/devices"), &list, NULL, alphasort);
+        for (int i = 0; i < n; i++) {
+                char drv[256];
+                if (list[i]->d_name[0] != '.') {
+                        read_driver(list[i]->d_name, drv, sizeof(drv));
+                        if (!drv[0] && matches(list[i]->d_name, name))
+                                bind_dev(list[i]->d_name, name);
+                }
+                free(list[i]);
+        }
+        if (n >= 0)
+                free(list);
+        return 0;
+}
+
+int fake_add_device(const char *root, const char *addr, const char *id, const char *class, int nargs, char **args)
+{
+        R = root;
+        char p[4096], vendor[16], device[16], cls[16], b[64];
+        unsigned x1, x2, x3, x4;
+        if (parse_addr(addr, &x1, &x2, &x3, &x4) < 0 || strlen(id) != 9 || id[4] != ':')
+                return -EINVAL;
+        snprintf(vendor, sizeof(vendor), "0x%.4s\n", id);
+        snprintf(device, sizeof(device), "0x%.4s\n", id + 5);
+        snprintf(cls, sizeof(cls), "%s\n", class);
+        int group = -2;
+        const char *driver = NULL;
+        for (int i = 0; i < nargs; i++)
+                if (!strncmp(args[i], "group=", 6))
+                        group = strcmp(args[i] + 6, "none") ? atoi(args[i] + 6) : -1;
+        if (group == -2)
+                group = next_group();
+        make_dev(addr, vendor, device, cls, group);
+        for (int i = 0; i < nargs; i++) {
+                const char *a = args[i];
+                if (!strncmp(a, "driver=", 7)) {
+                        driver = a + 7;
+                } else if (!strncmp(a, "boot_vga=", 9)) {
+                        snprintf(b, sizeof(b), "%s\n", a + 9);
+                        put(P(p, DEVDIR "/%s/boot_vga", addr), b);
+                } else if (!strncmp(a, "sriov=", 6)) {
+                        unsigned total = 0;
+                        char vfd[16] = "0000";
+                        sscanf(a + 6, "%u:%4s", &total, vfd);
+                        snprintf(b, sizeof(b), "%u\n", total);
+                        put(P(p, DEVDIR "/%s/sriov_totalvfs", addr), b);
+                        put(P(p, DEVDIR "/%s/sriov_numvfs", addr), "0\n");
+                        put(P(p, DEVDIR "/%s/sriov_drivers_autoprobe", addr), "1\n");
+                        put(P(p, DEVDIR "/%s/sriov_offset", addr), "1\n");
+                        put(P(p, DEVDIR "/%s/sriov_stride", addr), "1\n");
+                        snprintf(b, sizeof(b), "%s\n", vfd);
+                        put(P(p, DEVDIR "/%s/sriov_vf_device", addr), b);
+                } else if (strncmp(a, "group=", 6)) {
+                        return -EINVAL;
+                }
+        }
+        if (driver) {
+                char idl[16];
+                snprintf(idl, sizeof(idl), "%s", id);
+                char *ids[] = { idl };
+                fake_module_add(root, driver, 1, ids);
+                R = root;
+                if (!exists(P(p, "sys/bus/pci/drivers/%s", driver)))
+                        fake_load_driver(root, driver);
+                R = root;
+                char cur[256];
+                read_driver(addr, cur, sizeof(cur));
+                if (!cur[0])
+                        bind_dev(addr, driver);
+        }
+        return 0;
+}

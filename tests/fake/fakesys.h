@@ -1,0 +1,34 @@
+/* tests/fake/fakesys.h — a fake sysfs that reacts like the kernel.
+ *
+ * The tree is plain files under ROOT (made by the fakesys tool); what makes it
+ * behave is fake_handle_write(), called for every write() into ROOT by the
+ * preloaded libfakesys.so (tests/fake/preload.c), in the spirit of libvirt's
+ * tests/virpcimock.c. Reactions modelled on drivers/pci/pci-driver.c,
+ * drivers/pci/pci-sysfs.c, drivers/pci/iov.c and drivers/base/bus.c:
+ *   driver_override  store ("(null)" when cleared)
+ *   drivers/D/unbind the device leaves D; -ENODEV when it is not on D
+ *   drivers/D/bind   -EBUSY when bound; binds when D matches (override or id)
+ *   drivers_probe    binds to the first loaded matching driver; -ENODEV for no device
+ *   sriov_numvfs     -ENOENT without a PF driver, -ERANGE above totalvfs,
+ *                    -EBUSY from non-zero to another non-zero, same value no-op;
+ *                    creates/removes VF dirs, virtfnN/physfn links, one IOMMU
+ *                    group each, probes them when sriov_drivers_autoprobe is 1
+ *   binding vfio-pci creates dev/vfio/GROUP.
+ * Drivers: sys/bus/pci/drivers/NAME exists when loaded; the module catalogue
+ * ROOT/.fake/modules/NAME lists the ids it matches (vfio-pci matches none).
+ * Faults: PGS_FAKE_FAIL="SUFFIX=ERRNO[;...]" makes writes to paths ending in
+ * SUFFIX fail with that errno before anything happens. */
+#pragma once
+#include <stddef.h>
+#include <sys/types.h>
+
+/* rel: path relative to ROOT, canonical (symlinks resolved). Returns 1 when
+ * rel is an attribute with kernel behaviour (*ret = len or -errno), 0 when the
+ * write should go to the file as it is. */
+int fake_handle_write(const char *root, const char *rel, const char *buf, size_t len, ssize_t *ret);
+
+int fake_init(const char *root);
+/* args: "group=N|none" "driver=NAME" "boot_vga=0|1" "sriov=TOTAL:VFDID" */
+int fake_add_device(const char *root, const char *addr, const char *id, const char *class, int nargs, char **args);
+int fake_module_add(const char *root, const char *name, int nids, char **ids);
+int fake_load_driver(const char *root, const char *name);
