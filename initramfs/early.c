@@ -106,12 +106,33 @@ static void set_state(struct early_dev *e, enum early_state s, const char *fmt, 
         va_end(ap);
 }
 
+static struct pci_dev *dev_at(struct early_ctx *c, size_t i)
+{
+        if (!c->loaded[i])
+                c->loaded[i] = pci_dev_read(c->root, &c->addrs[i], &c->devs[i]) == 0 ? 1 : 2;
+        return c->loaded[i] == 1 ? &c->devs[i] : NULL;
+}
+
+static long addr_index(struct early_ctx *c, const struct pci_addr *a)
+{
+        size_t lo = 0, hi = c->n_addrs;
+        while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                int k = pci_addr_cmp(&c->addrs[mid], a);
+                if (k == 0)
+                        return (long)mid;
+                if (k < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return -1;
+}
+
 static struct pci_dev *find_dev(struct early_ctx *c, const struct pci_addr *a)
 {
-        for (size_t i = 0; i < c->n_all; i++)
-                if (pci_addr_eq(&c->all[i].addr, a))
-                        return &c->all[i];
-        return NULL;
+        long i = addr_index(c, a);
+        return i < 0 ? NULL : dev_at(c, (size_t)i);
 }
 
 /* Classes an address may name without also naming the id: display, audio,
@@ -159,26 +180,35 @@ static void refuse_item(struct early_ctx *c, const char *fmt, ...)
 
 static void select_auto(struct early_ctx *c)
 {
-        unsigned n_boot = 0;
-        for (size_t i = 0; i < c->n_all; i++)
-                if (pci_dev_class16(&c->all[i]) == PCI_CLASS_VGA && c->all[i].boot_vga == 1)
+        /* Only VGA-class devices have boot_vga: one access() per device finds
+         * the GPUs; only they are read. */
+        struct pci_dev *gpus[64];
+        unsigned n_gpus = 0, n_boot = 0;
+        for (size_t i = 0; i < c->n_addrs && n_gpus < 64; i++) {
+                char name[PCI_ADDR_STR];
+                if (!pci_dev_has_attr(c->root, pci_addr_fmt(&c->addrs[i], name), "boot_vga"))
+                        continue;
+                struct pci_dev *d = dev_at(c, i);
+                if (!d || pci_dev_class16(d) != PCI_CLASS_VGA)
+                        continue;
+                gpus[n_gpus++] = d;
+                if (d->boot_vga == 1)
                         n_boot++;
+        }
         if (n_boot != 1) {
                 refuse_item(c, "auto: %u GPUs say they are the boot VGA device (boot_vga=1), expected exactly one; binding nothing by auto",
                             n_boot);
                 return;
         }
-        for (size_t i = 0; i < c->n_all; i++)
-                if (pci_dev_class16(&c->all[i]) == PCI_CLASS_VGA && c->all[i].boot_vga == 1 && c->all[i].addr.bus != 0) {
+        for (unsigned i = 0; i < n_gpus; i++)
+                if (gpus[i]->boot_vga == 1 && gpus[i]->addr.bus != 0) {
                         refuse_item(c, "auto: the boot VGA device %s is a discrete GPU (firmware booted on it); binding nothing by auto",
-                                    c->all[i].name);
+                                    gpus[i]->name);
                         return;
                 }
         unsigned found = 0;
-        for (size_t i = 0; i < c->n_all; i++) {
-                const struct pci_dev *d = &c->all[i];
-                if (pci_dev_class16(d) != PCI_CLASS_VGA)
-                        continue;
+        for (unsigned i = 0; i < n_gpus; i++) {
+                const struct pci_dev *d = gpus[i];
                 if (d->boot_vga == 1) {
                         DEBUG(c, "%s: auto: skipped, it is the boot VGA device", d->name);
                         continue;
@@ -204,11 +234,19 @@ static void select_item(struct early_ctx *c, const struct bind_item *it)
                 return;
         case BIND_ID: {
                 unsigned found = 0;
-                for (size_t i = 0; i < c->n_all; i++)
-                        if (c->all[i].vendor == it->vendor && c->all[i].device == it->device && !c->all[i].is_vf) {
-                                select_dev(c, &c->all[i], true, it->text);
+                for (size_t i = 0; i < c->n_addrs; i++) {
+                        /* the ids alone first (one read): most devices stop here */
+                        struct pci_dev ids = { 0 };
+                        char name[PCI_ADDR_STR];
+                        if (pci_dev_read_ids(c->root, pci_addr_fmt(&c->addrs[i], name), &ids) < 0 ||
+                            ids.vendor != it->vendor || ids.device != it->device)
+                                continue;
+                        struct pci_dev *d = dev_at(c, i);
+                        if (d && !d->is_vf) {
+                                select_dev(c, d, true, it->text);
                                 found++;
                         }
+                }
                 if (!found)
                         DEBUG(c, "%s: no device with this id", it->text);
                 return;
@@ -247,10 +285,11 @@ static void expand_and_check_groups(struct early_ctx *c)
                 if (c->out[i].state != ST_BIND)
                         continue;
                 struct pci_dev primary = c->out[i].dev;
-                for (size_t j = 0; j < c->n_all; j++) {
-                        const struct pci_dev *o = &c->all[j];
-                        if (!pci_addr_same_slot(&o->addr, &primary.addr) || pci_addr_eq(&o->addr, &primary.addr) ||
-                            o->iommu_group != primary.iommu_group)
+                for (size_t j = 0; j < c->n_addrs; j++) {
+                        if (!pci_addr_same_slot(&c->addrs[j], &primary.addr) || pci_addr_eq(&c->addrs[j], &primary.addr))
+                                continue;
+                        const struct pci_dev *o = dev_at(c, j);
+                        if (!o || o->iommu_group != primary.iommu_group)
                                 continue;
                         /* a companion must be what a GPU card carries; anything else
                          * (a NIC, a disk) stays foreign and refuses the group below */
@@ -636,7 +675,13 @@ static void do_sriov(struct early_ctx *c)
 
 int early_run(struct early_ctx *c)
 {
-        int rc = pci_dev_list(c->root, &c->all, &c->n_all);
+        int rc = pci_addr_list(c->root, &c->addrs, &c->n_addrs);
+        if (rc == 0) {
+                c->devs = calloc(c->n_addrs ? c->n_addrs : 1, sizeof(*c->devs));
+                c->loaded = calloc(c->n_addrs ? c->n_addrs : 1, 1);
+                if (!c->devs || !c->loaded)
+                        rc = -ENOMEM;
+        }
         if (rc < 0) {
                 ERR(c, "cannot list PCI devices (/sys/bus/pci/devices): %s", strerror(-rc));
                 c->asked++;
@@ -706,8 +751,12 @@ int early_write_state(struct early_ctx *c)
 
 void early_free(struct early_ctx *c)
 {
-        free(c->all);
+        free(c->addrs);
+        free(c->devs);
+        free(c->loaded);
         free(c->out);
-        c->all = NULL;
+        c->addrs = NULL;
+        c->devs = NULL;
+        c->loaded = NULL;
         c->out = NULL;
 }

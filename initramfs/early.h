@@ -36,8 +36,11 @@ struct early_ctx {
         const char *modprobe;           /* program that loads vfio-pci */
         struct pgs_config conf;         /* effective: file + command line */
 
-        struct pci_dev *all;            /* every PCI device */
-        size_t n_all;
+        struct pci_addr *addrs;         /* every PCI device's address, sorted */
+        size_t n_addrs;
+        struct pci_dev *devs;           /* devs[i] read lazily: a device is read
+                                         * only when a decision needs it */
+        unsigned char *loaded;          /* 1 read, 2 does not exist any more */
         struct early_dev *out;          /* every decision, in order */
         size_t n_out, cap_out;
         unsigned asked, done, failed;   /* for the exit code */

@@ -109,6 +109,61 @@ int pci_dev_read_driver(const struct pgs_root *r, const char *name, char *buf, s
         return n < 0 ? n : 0;
 }
 
+static int hex_field(const char *s, char tag0, char tag1, int digits, uint32_t *v)
+{
+        /* tag1 == 0: a one-letter tag */
+        if (s[0] != tag0 || (tag1 && s[1] != tag1))
+                return -EINVAL;
+        return hexn(s + (tag1 ? 2 : 1), digits, v);
+}
+
+int pci_dev_read_ids(const struct pgs_root *r, const char *name, struct pci_dev *d)
+{
+        char p[256], m[128];
+        uint32_t v, dv, sv, sd, bc, sc, pi;
+        path_fmt(p, sizeof(p), "sys/bus/pci/devices/%s/modalias", name);
+        int n = fs_read_str(r, p, m, sizeof(m));
+        if (n == 53 && strncmp(m, "pci:", 4) == 0 && hex_field(m + 4, 'v', 0, 8, &v) == 0 &&
+            hex_field(m + 13, 'd', 0, 8, &dv) == 0 && hex_field(m + 22, 's', 'v', 8, &sv) == 0 &&
+            hex_field(m + 32, 's', 'd', 8, &sd) == 0 && hex_field(m + 42, 'b', 'c', 2, &bc) == 0 &&
+            hex_field(m + 46, 's', 'c', 2, &sc) == 0 && hex_field(m + 50, 'i', 0, 2, &pi) == 0) {
+                d->vendor = (uint16_t)v;
+                d->device = (uint16_t)dv;
+                d->subvendor = (uint16_t)sv;
+                d->subdevice = (uint16_t)sd;
+                d->class = bc << 16 | sc << 8 | pi;
+                return 0;
+        }
+        if (n == -ENOENT) {
+                path_fmt(p, sizeof(p), "sys/bus/pci/devices/%s", name);
+                if (!fs_exists(r, p))
+                        return -ENODEV;
+        }
+        /* no (or an unexpected) modalias: the separate attributes */
+        uint64_t x;
+        int rc;
+        if ((rc = read_hex(r, name, "vendor", &x)) < 0)
+                return rc == -ENOENT ? -ENODEV : rc;
+        d->vendor = (uint16_t)x;
+        if ((rc = read_hex(r, name, "device", &x)) < 0)
+                return rc;
+        d->device = (uint16_t)x;
+        if ((rc = read_hex(r, name, "class", &x)) < 0)
+                return rc;
+        d->class = (uint32_t)x;
+        if (read_hex(r, name, "subsystem_vendor", &x) == 0)
+                d->subvendor = (uint16_t)x;
+        if (read_hex(r, name, "subsystem_device", &x) == 0)
+                d->subdevice = (uint16_t)x;
+        return 0;
+}
+
+bool pci_dev_has_attr(const struct pgs_root *r, const char *name, const char *attr)
+{
+        char p[256];
+        return path_fmt(p, sizeof(p), "sys/bus/pci/devices/%s/%s", name, attr) && fs_exists(r, p);
+}
+
 int pci_dev_read(const struct pgs_root *r, const struct pci_addr *a, struct pci_dev *ret)
 {
         struct pci_dev d = { .addr = *a, .boot_vga = -1, .iommu_group = -1, .sriov_total = -1 };
@@ -117,22 +172,8 @@ int pci_dev_read(const struct pgs_root *r, const struct pci_addr *a, struct pci_
         int rc;
 
         pci_addr_fmt(a, d.name);
-        path_fmt(p, sizeof(p), "sys/bus/pci/devices/%s", d.name);
-        if (!fs_exists(r, p))
-                return -ENODEV;
-        if ((rc = read_hex(r, d.name, "vendor", &v)) < 0)
+        if ((rc = pci_dev_read_ids(r, d.name, &d)) < 0)
                 return rc;
-        d.vendor = (uint16_t)v;
-        if ((rc = read_hex(r, d.name, "device", &v)) < 0)
-                return rc;
-        d.device = (uint16_t)v;
-        if ((rc = read_hex(r, d.name, "class", &v)) < 0)
-                return rc;
-        d.class = (uint32_t)v;
-        if (read_hex(r, d.name, "subsystem_vendor", &v) == 0)
-                d.subvendor = (uint16_t)v;
-        if (read_hex(r, d.name, "subsystem_device", &v) == 0)
-                d.subdevice = (uint16_t)v;
 
         path_fmt(p, sizeof(p), "sys/bus/pci/devices/%s/boot_vga", d.name);
         if (fs_read_u64(r, p, 10, &v) == 0)
@@ -233,6 +274,11 @@ int pci_dev_list(const struct pgs_root *r, struct pci_dev **ret, size_t *ret_n)
         *ret = devs;
         *ret_n = m;
         return 0;
+}
+
+int pci_addr_list(const struct pgs_root *r, struct pci_addr **ret, size_t *ret_n)
+{
+        return read_addr_dir(r, "sys/bus/pci/devices", ret, ret_n);
 }
 
 int pci_group_members(const struct pgs_root *r, int group, struct pci_addr **ret, size_t *ret_n)

@@ -62,6 +62,19 @@ int pci_dev_read_driver(const struct pgs_root *r, const char *name, char *buf, s
 /* Every PCI device, sorted by address. Caller frees *ret. */
 int pci_dev_list(const struct pgs_root *r, struct pci_dev **ret, size_t *ret_n);
 
+/* Only the addresses of every PCI device, sorted (one directory read): for
+ * callers that read the few devices they need with pci_dev_read(). */
+int pci_addr_list(const struct pgs_root *r, struct pci_addr **ret, size_t *ret_n);
+
+/* vendor, device, subsystem ids and class from the one `modalias` attribute
+ * ("pci:v000010DEd00001E84sv…sd…bc03sc00i00"); falls back to the separate
+ * attributes when there is no modalias. Fills only those fields. */
+int pci_dev_read_ids(const struct pgs_root *r, const char *name, struct pci_dev *d);
+
+/* Does the device have this attribute? (boot_vga exists only on VGA-class
+ * devices: one access() per device finds the GPUs without reading them.) */
+bool pci_dev_has_attr(const struct pgs_root *r, const char *name, const char *attr);
+
 /* The addresses in IOMMU group n, sorted. Caller frees *ret. */
 int pci_group_members(const struct pgs_root *r, int group, struct pci_addr **ret, size_t *ret_n);
 

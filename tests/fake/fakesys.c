@@ -222,6 +222,10 @@ static void make_dev(const char *addr, const char *vendor, const char *device, c
         put(P(p, DEVDIR "/%s/subsystem_device", addr), "0x0001\n");
         put(P(p, DEVDIR "/%s/class", addr), class);
         put(P(p, DEVDIR "/%s/driver_override", addr), "(null)\n");
+        /* pci-driver.c pci_uevent/modalias_show: the ids and class in one line */
+        unsigned long v = strtoul(vendor, NULL, 16), d = strtoul(device, NULL, 16), c = strtoul(class, NULL, 16);
+        snprintf(t, sizeof(t), "pci:v%08lXd%08lXsv%08lXsd%08Xbc%02lXsc%02lXi%02lX\n", v, d, v, 1u, c >> 16, (c >> 8) & 0xff, c & 0xff);
+        put(P(p, DEVDIR "/%s/modalias", addr), t);
         mkdirs(P(p, "sys/bus/pci/devices"));
         snprintf(t, sizeof(t), "../../../devices/pci0000:00/%s", addr);
         symlink(t, P(p, "sys/bus/pci/devices/%s", addr));

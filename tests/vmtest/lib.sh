@@ -1,0 +1,74 @@
+# tests/vmtest/lib.sh — the virtual host of ../shared TESTING.md: a Debian
+# kernel booted under QEMU (TCG) with an emulated IOMMU, a boot VGA, a
+# "discrete GPU" (VGA + HDA audio in one slot) and an SR-IOV NVMe PF, running a
+# busybox initramfs that carries the static pgs-early and the native modules.
+# Sourced by tests/vmtest/run, tests/vmtest/demo and tests/bench/run.
+
+VMT_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+VMT_OUT=${VMT_OUT:-$VMT_TOP/build/vmtest}
+
+# the newest kernel that has both a vmlinuz and its modules
+vmt_kver() {
+  local k
+  for k in $(ls -1 /lib/modules 2>/dev/null | sort -rV); do
+    [ -r "/boot/vmlinuz-$k" ] && { echo "$k"; return 0; }
+  done
+  return 1
+}
+
+# copy modules and their dependencies into $1 for kernel $2
+vmt_add_modules() {
+  local root=$1 kver=$2 m f; shift 2
+  for m in "$@"; do
+    modprobe -S "$kver" --show-depends "$m" 2>/dev/null | awk '$1 == "insmod" { print $2 }' |
+      while read -r f; do
+        mkdir -p "$root$(dirname "$f")"
+        cp -n "$f" "$root$f"
+      done
+  done
+}
+
+# vmt_initramfs OUT.cpio.gz — busybox, modules, pgs-early, test init
+vmt_initramfs() {
+  local out=$1 kver root
+  kver=$(vmt_kver) || { echo "no kernel with modules in /boot and /lib/modules" >&2; return 1; }
+  root=$VMT_OUT/initramfs-root
+  rm -rf "$root"
+  mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,run,tmp,usr/lib/pgs,lib/modules/"$kver"}
+  cp /bin/busybox "$root/bin/busybox"
+  cp "$VMT_TOP/build/pgs-early.stripped" "$root/usr/lib/pgs/pgs-early"
+  vmt_add_modules "$root" "$kver" vfio-pci bochs snd-hda-intel snd-hda-codec-generic nvme
+  cp /lib/modules/"$kver"/modules.{order,builtin} "$root/lib/modules/$kver/" 2>/dev/null
+  [ -f /lib/modules/"$kver"/modules.builtin.modinfo ] && cp /lib/modules/"$kver"/modules.builtin.modinfo "$root/lib/modules/$kver/"
+  depmod -b "$root" "$kver"
+  printf '[vfio]\nbind = auto\n\n[sriov]\n0000:02:00.0 = 2\n' > "$root/etc/pgs.conf.good"
+  # a damaged config: binary bytes, broken sections, bad values, an overlong line
+  { printf '[vfio\n\x00\x01\xff garbage\nbind auto\n[sriov]\nzz:zz.z = -3\n[vfio]\nbind = 99:99.9 ,,, 10de:zzzz 0000:09:00.0\n';
+    head -c 3000 /dev/zero | tr '\0' x; printf '\n'; } > "$root/etc/pgs.conf.garbage"
+  cp "$VMT_TOP/tests/vmtest/init" "$root/init"
+  chmod +x "$root/init"
+  (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"
+}
+
+# vmt_boot INITRD LOG "EXTRA KERNEL ARGS" — boot the virtual host once; the
+# serial console goes to LOG. Returns QEMU's status.
+vmt_boot() {
+  local initrd=$1 log=$2 extra=${3:-} kver
+  kver=$(vmt_kver)
+  timeout 300 qemu-system-x86_64 -accel tcg -M q35 -m 1024 -smp 2 -device intel-iommu -nic none \
+    -kernel "/boot/vmlinuz-$kver" -initrd "$initrd" -nographic -no-reboot -monitor none \
+    -append "console=ttyS0 intel_iommu=on quiet panic=-1 $extra" \
+    -audiodev none,id=snd0 \
+    -device VGA,bus=pcie.0,addr=02.0 \
+    -device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1,addr=1c.0 \
+    -device VGA,bus=rp1,addr=00.0,multifunction=on \
+    -device ich9-intel-hda,id=hda1,bus=rp1,addr=00.1 -device hda-output,bus=hda1.0,audiodev=snd0 \
+    -device pcie-root-port,id=rp2,bus=pcie.0,chassis=2,slot=2,addr=1d.0 \
+    -device nvme-subsys,id=subsys0 \
+    -device nvme,bus=rp2,serial=pgs,subsys=subsys0,sriov_max_vfs=4,sriov_vq_flexible=8,sriov_vi_flexible=4,max_ioqpairs=12,msix_qsize=9 \
+    </dev/null >"$log" 2>&1
+}
+
+# vmt_get LOG PHASE ADDR → the driver ADDR was on at PHASE ("-" for none)
+vmt_drv() { tr -d '\r' < "$1" | awk -v p="$2" -v a="$3" '$1 == "PGSTEST" && $2 == p && $3 == a { print $5 }'; }
+vmt_val() { tr -d '\r' < "$1" | awk -v k="$2" '$1 == "PGSTEST" && $2 == k { $1 = ""; $2 = ""; sub(/^  /, ""); print; exit }'; }
