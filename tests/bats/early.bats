@@ -318,3 +318,11 @@ setup() {
   [ "$status" -eq 0 ]
   [[ "$output" == *"--dry-run"* ]]
 }
+
+@test "devices without a modalias attribute are read from vendor/device/class" {
+  rm "$R"/sys/devices/pci0000:00/*/modalias
+  conf '[vfio]\nbind = 10de:1e84\n'
+  run early
+  [ "$status" -eq 0 ]
+  for f in 0 1 2 3; do [ "$(drv 0000:01:00.$f)" = vfio-pci ]; done
+}
