@@ -26,13 +26,13 @@ B := build
 SHARED_SRC := $(wildcard shared/*.c)
 SHARED_HDR := $(wildcard shared/*.h)
 EARLY_SRC  := initramfs/early.c initramfs/pgs-early.c
-CLI_SRC    := $(wildcard cli/*.c)
+CLI_SRC    := $(wildcard cli/*.c boot-entry/*.c)
 
 .PHONY: all check demo bench install clean deps test-build
 all: $(B)/pgs-early $(B)/pgs test-build
 
 # --- libpgs.a (host, dynamic programs) and its musl twin (static pgs-early) ---
-$(B)/host/%.o: %.c $(SHARED_HDR) $(wildcard initramfs/*.h cli/*.h)
+$(B)/host/%.o: %.c $(SHARED_HDR) $(wildcard initramfs/*.h cli/*.h boot-entry/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCFLAGS) -fPIC -c -o $@ $<
 $(B)/musl/%.o: %.c $(SHARED_HDR) $(wildcard initramfs/*.h)

@@ -6,6 +6,7 @@
 #include "cli/pgs.h"
 
 static const struct pgs_command commands[] = {
+        { "boot", "kernel parameters for a mode, on this system's bootloader (show, apply, revert)", cmd_boot },
         { "status", "what pgs did at boot (/run/pgs/early) and what the devices are on now", cmd_status },
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

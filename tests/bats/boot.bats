@@ -1,0 +1,306 @@
+#!/usr/bin/env bats
+# pgs boot on copies of distributions' stock boot files (tests/fixtures/boot).
+# grubby, kernelstub, mkinitcpio and update-grub are not run for real here:
+# grubby and kernelstub are not packaged for Debian, so their backends are
+# tested through stand-ins that only record the arguments they were given.
+# grub-mkconfig (grub-common) and kernel-install (systemd 252) are real.
+
+load helper
+
+FIX=$TOP/tests/fixtures/boot
+
+# a root from a fixture, an Intel CPU, and recording stand-ins
+mkroot() {
+  R=$BATS_TEST_TMPDIR/r
+  rm -rf "$R"; mkdir -p "$R"
+  cp -a "$FIX/$1/." "$R/"
+  mkdir -p "$R/proc" "$R/usr/sbin" "$R/usr/bin"
+  printf 'processor\t: 0\nvendor_id\t: GenuineIntel\n' > "$R/proc/cpuinfo"
+  ORIG=$BATS_TEST_TMPDIR/orig
+  rm -rf "$ORIG"; cp -a "$R" "$ORIG"
+}
+standin() { # standin NAME [exit status]
+  printf '#!/bin/sh\necho "%s $*" >> "$PGS_SYSROOT/calls.log"\nexit %s\n' "$1" "${2:-0}" > "$R/usr/sbin/$1"
+  chmod +x "$R/usr/sbin/$1"
+  rm -rf "$ORIG"; cp -a "$R" "$ORIG"
+}
+pgsb() { "$TOP/build/pgs" boot "$@" --sysroot "$R"; }
+# the root compared with the original: what pgs owns or leaves on purpose aside
+same_as_orig() {
+  diff -r -x '*.pgs-bak' -x calls.log -x var -x modules-load.d "$ORIG" "$R"
+}
+calls() { cat "$R/calls.log" 2>/dev/null; }
+
+roundtrip() { # roundtrip FIXTURE [STANDIN] -- apply args
+  mkroot "$1"; [ -n "${2:-}" ] && standin "$2"
+  shift 2
+  pgsb apply "$@"
+  local once=$BATS_TEST_TMPDIR/once; rm -rf "$once"; cp -a "$R" "$once"
+  run pgsb apply "$@"
+  [ "$status" -eq 0 ]
+  diff -r -x calls.log "$once" "$R"
+  pgsb revert
+  same_as_orig
+  [ ! -e "$R/var/lib/pgs/boot" ]
+}
+
+@test "Debian GRUB: only GRUB_CMDLINE_LINUX_DEFAULT changes, update-grub runs" {
+  mkroot debian; standin update-grub
+  run pgsb apply --mode passthrough
+  [ "$status" -eq 0 ]
+  [ "$(diff "$ORIG/etc/default/grub" "$R/etc/default/grub" | grep -c '^[<>]')" -eq 2 ]
+  grep -qx 'GRUB_CMDLINE_LINUX_DEFAULT="quiet intel_iommu=on iommu=pt"' "$R/etc/default/grub"
+  cmp "$ORIG/etc/default/grub" "$R/etc/default/grub.pgs-bak"
+  [ "$(calls)" = "update-grub " ]
+}
+
+@test "round trips: apply then revert gives the original bytes, apply twice equals once" {
+  roundtrip debian update-grub --mode gvtg --hugepages 1G:8 --isolate 2-7
+  roundtrip arch grub-mkconfig --mode sriov --vfs 7
+  roundtrip ubuntu-cloud update-grub --mode passthrough
+  roundtrip fedora grubby --mode passthrough
+  roundtrip endeavouros "" --mode gvtg
+  roundtrip sdboot-entries "" --mode sriov --vfs 2 --hugepages 2M:1024
+  roundtrip popos kernelstub --mode passthrough
+  roundtrip uki mkinitcpio --mode passthrough
+}
+
+@test "Ubuntu cloud image: the grub.d file that sets the variable last is the one edited" {
+  mkroot ubuntu-cloud; standin update-grub
+  pgsb apply --mode passthrough
+  cmp "$ORIG/etc/default/grub" "$R/etc/default/grub"
+  grep -qx 'GRUB_CMDLINE_LINUX_DEFAULT="console=tty1 console=ttyS0 intel_iommu=on iommu=pt"' "$R/etc/default/grub.d/50-cloudimg-settings.cfg"
+}
+
+awkward() { # awkward 'FILE CONTENT' → apply/revert round trip, prints the effective value
+  mkroot debian; standin update-grub
+  printf '%b' "$1" > "$R/etc/default/grub"; cp "$R/etc/default/grub" "$ORIG/etc/default/grub"
+  pgsb apply --mode passthrough >/dev/null
+  ( . "$R/etc/default/grub"; echo "$GRUB_CMDLINE_LINUX_DEFAULT" ) > "$BATS_TEST_TMPDIR/value"
+  pgsb revert >/dev/null
+  cmp "$ORIG/etc/default/grub" "$R/etc/default/grub"
+  cat "$BATS_TEST_TMPDIR/value"
+}
+
+@test "awkward GRUB files: quoting kept, round trip exact, the shell sees the parameters" {
+  [ "$(awkward "GRUB_CMDLINE_LINUX_DEFAULT='quiet splash'\n")" = "quiet splash intel_iommu=on iommu=pt" ]
+  [ "$(awkward 'GRUB_CMDLINE_LINUX_DEFAULT="quiet acpi_osi=\\"Windows 2015\\""\n')" = 'quiet acpi_osi="Windows 2015" intel_iommu=on iommu=pt' ]
+  [ "$(awkward 'GRUB_TIMEOUT=5\n')" = "intel_iommu=on iommu=pt" ]
+  [ "$(awkward 'GRUB_TIMEOUT=5')" = "intel_iommu=on iommu=pt" ]
+  [ "$(awkward '#GRUB_CMDLINE_LINUX_DEFAULT="old"\nGRUB_CMDLINE_LINUX_DEFAULT="first"\nGRUB_CMDLINE_LINUX_DEFAULT="second"\n')" = "second intel_iommu=on iommu=pt" ]
+  [ "$(awkward 'GRUB_CMDLINE_LINUX_DEFAULT="quiet \\\n  splash"\nGRUB_TIMEOUT=5\n')" = "quiet   splash intel_iommu=on iommu=pt" ]
+  [ "$(awkward 'GRUB_CMDLINE_LINUX_DEFAULT="quiet\n  splash"\n')" = "$(printf 'quiet\n  splash intel_iommu=on iommu=pt')" ]
+  [ "$(awkward 'GRUB_CMDLINE_LINUX_DEFAULT=quiet\n')" = "quiet intel_iommu=on iommu=pt" ]
+  [ "$(awkward 'GRUB_CMDLINE_LINUX_DEFAULT=\nX=1\n')" = "intel_iommu=on iommu=pt" ]
+  [ "$(awkward 'export GRUB_CMDLINE_LINUX_DEFAULT="quiet"\n')" = "quiet intel_iommu=on iommu=pt" ]
+  [ "$(awkward 'GRUB_CMDLINE_LINUX="splash"\n')" = "intel_iommu=on iommu=pt" ]
+  [ "$(awkward 'GRUB_CMDLINE_LINUX_DEFAULT="$GRUB_CMDLINE_LINUX_DEFAULT quiet"\n')" = " quiet intel_iommu=on iommu=pt" ]
+}
+
+@test "a conflicting parameter is reported, not duplicated, and nothing changes" {
+  mkroot fedora; standin grubby
+  sed -i 's/rhgb quiet/rhgb quiet intel_iommu=off/' "$R/etc/default/grub" "$R"/boot/loader/entries/*.conf
+  cp -a "$R/." "$ORIG/"
+  run pgsb apply --mode passthrough
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"intel_iommu=off is already on the kernel command line"*"passthrough mode needs intel_iommu=on: remove it first"* ]]
+  same_as_orig
+  [ -z "$(calls)" ]
+}
+
+@test "a parameter the user already had stays theirs: revert leaves it" {
+  mkroot debian; standin update-grub
+  sed -i 's/"quiet"/"quiet iommu=pt"/' "$R/etc/default/grub"; cp "$R/etc/default/grub" "$ORIG/etc/default/grub"
+  pgsb apply --mode passthrough
+  grep -qx 'GRUB_CMDLINE_LINUX_DEFAULT="quiet iommu=pt intel_iommu=on"' "$R/etc/default/grub"
+  ! grep -q 'param iommu=pt' "$R/var/lib/pgs/boot"
+  pgsb revert
+  cmp "$ORIG/etc/default/grub" "$R/etc/default/grub"
+}
+
+@test "switching modes takes back the old mode's parameters and module file" {
+  mkroot endeavouros
+  pgsb apply --mode gvtg
+  grep -q ' i915.enable_gvt=1$' "$R/etc/kernel/cmdline"
+  grep -qx kvmgt "$R/etc/modules-load.d/pgs.conf"
+  echo '[sriov]
+0000:00:02.0 = 3' > "$R/etc/pgs.conf"
+  pgsb apply --mode sriov
+  grep -q 'iommu=pt i915.enable_guc=3 i915.max_vfs=3$' "$R/etc/kernel/cmdline"
+  ! grep -q enable_gvt "$R/etc/kernel/cmdline"
+  [ ! -e "$R/etc/modules-load.d/pgs.conf" ]
+  rm "$R/etc/pgs.conf"
+  run pgsb apply --mode sriov
+  [ "$status" -eq 64 ]
+  [[ "$output" == *"sriov: how many VFs? Give --vfs N, or [sriov] 0000:00:02.0 = N in /etc/pgs.conf"* ]]
+  pgsb apply --mode sriov --driver xe --vfs 2
+  grep -q 'iommu=pt xe.max_vfs=2$' "$R/etc/kernel/cmdline"
+}
+
+@test "an AMD CPU gets no intel_iommu (amd_iommu=on is not a valid value)" {
+  mkroot arch; standin grub-mkconfig
+  printf 'vendor_id\t: AuthenticAMD\n' > "$R/proc/cpuinfo"
+  pgsb apply --mode passthrough
+  grep -qx 'GRUB_CMDLINE_LINUX_DEFAULT="loglevel=3 quiet iommu=pt"' "$R/etc/default/grub"
+  grep -q "grub-mkconfig -o $R/boot/grub/grub.cfg" "$R/calls.log"
+}
+
+@test "BLS (Fedora): grubby is called with --args and --remove-args, files left to it" {
+  mkroot fedora; standin grubby
+  run pgsb show
+  [[ "$output" == *"BLS entries with grubby"* ]]
+  [[ "$output" == *"rhgb quiet"* ]]
+  pgsb apply --mode passthrough --hugepages 1G:4
+  [ "$(calls)" = "grubby --update-kernel=ALL --args=intel_iommu=on iommu=pt default_hugepagesz=1G hugepagesz=1G hugepages=4" ]
+  cmp "$ORIG/etc/default/grub" "$R/etc/default/grub"
+  : > "$R/calls.log"
+  # grubby (a stand-in here) did not edit the entries, so pgs sees nothing to remove
+  sed -i 's/rhgb quiet$/rhgb quiet intel_iommu=on iommu=pt default_hugepagesz=1G hugepagesz=1G hugepages=4/' "$R"/boot/loader/entries/*.conf
+  pgsb revert
+  [ "$(calls)" = "grubby --update-kernel=ALL --remove-args=intel_iommu=on iommu=pt default_hugepagesz=1G hugepagesz=1G hugepages=4" ]
+}
+
+@test "kernelstub (Pop!_OS): -a and -d with exactly pgs's parameters" {
+  mkroot popos; standin kernelstub
+  run pgsb show
+  [[ "$output" == *"quiet splash loglevel=0 systemd.show_status=false"* ]]
+  pgsb apply --mode gvtg
+  [ "$(calls)" = "kernelstub -a intel_iommu=on iommu=pt i915.enable_gvt=1" ]
+}
+
+@test "UKI: a drop-in /etc/cmdline.d/pgs.conf, images rebuilt with mkinitcpio -P" {
+  mkroot uki; standin mkinitcpio
+  pgsb apply --mode passthrough
+  [ "$(cat "$R/etc/cmdline.d/pgs.conf")" = "intel_iommu=on iommu=pt" ]
+  [ "$(calls)" = "mkinitcpio -P" ]
+  cmp "$ORIG/etc/cmdline.d/root.conf" "$R/etc/cmdline.d/root.conf"
+}
+
+@test "plain systemd-boot entries: every options line gets the parameters" {
+  mkroot sdboot-entries
+  pgsb apply --mode passthrough
+  [ "$(grep -c '^options root=UUID=1b6e7f80-91a2-4b3c-8d4e-5f6a7b8c9d0e rw intel_iommu=on iommu=pt$' "$R"/boot/loader/entries/*.conf | grep -c ':1')" -eq 2 ]
+}
+
+@test "NixOS: prints the configuration.nix lines and edits nothing" {
+  mkroot nixos
+  echo 'initrd=x root=/dev/sda1' > "$R/proc/cmdline"; cp "$R/proc/cmdline" "$ORIG/proc/"
+  run pgsb apply --mode gvtg
+  [ "$status" -eq 0 ]
+  [[ "$output" == *'boot.kernelParams = [ "intel_iommu=on" "iommu=pt" "i915.enable_gvt=1" ];'* ]]
+  [[ "$output" == *'boot.kernelModules = [ "kvmgt" ];'* ]]
+  same_as_orig
+  [ ! -e "$R/var" ]
+}
+
+@test "a dry run prints a unified diff and the commands, and changes nothing" {
+  mkroot debian; standin update-grub
+  run pgsb apply --mode passthrough --dry-run
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"--- a/etc/default/grub"*"+++ b/etc/default/grub"*'-GRUB_CMDLINE_LINUX_DEFAULT="quiet"'*'+GRUB_CMDLINE_LINUX_DEFAULT="quiet intel_iommu=on iommu=pt"'* ]]
+  [[ "$output" == *"would run: $R/usr/sbin/update-grub"* ]]
+  same_as_orig
+  [ -z "$(calls)" ]
+  [ ! -e "$R/var" ]
+}
+
+@test "bad input: binary or unreadable files, an unknown bootloader: clear error, nothing changed" {
+  mkroot debian; standin update-grub
+  printf 'GRUB_CMDLINE_LINUX_DEFAULT="quiet"\n\0\1\2' > "$R/etc/default/grub"; cp -a "$R/." "$ORIG/"
+  run pgsb apply --mode passthrough
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"/etc/default/grub: binary data, not a text file; nothing changed"* ]]
+  same_as_orig
+  rm "$R/etc/default/grub"; mkdir "$R/etc/default/grub"
+  run pgsb apply --mode passthrough --loader grub
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"/etc/default/grub: cannot read it: Is a directory; nothing changed"* ]]
+  mkroot nixos; rm "$R/etc/NIXOS"; rm -rf "$ORIG"; cp -a "$R" "$ORIG"
+  run pgsb apply --mode passthrough
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"no bootloader recognised"*"nothing changed"* ]]
+  run pgsb apply --mode passthrough --loader lilo
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"--loader 'lilo': expected grub, bls, systemd-boot, kernelstub, uki or nixos"* ]]
+  run pgsb apply --mode bogus; [ "$status" -eq 64 ]
+  run pgsb apply --mode passthrough --isolate '2-x'; [ "$status" -eq 64 ]
+  run pgsb apply --mode passthrough --hugepages 3G:2; [ "$status" -eq 64 ]
+  run pgsb frobnicate; [ "$status" -eq 64 ]
+  same_as_orig
+}
+
+@test "a regeneration command that fails puts every file back" {
+  mkroot debian; standin update-grub 1
+  run pgsb apply --mode gvtg
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"update-grub exited with status"*"every file is put back as it was"* ]]
+  same_as_orig
+  [ ! -e "$R/var/lib/pgs/boot" ]
+  [ ! -e "$R/etc/modules-load.d/pgs.conf" ]
+}
+
+# a stand-in that runs the real grub-mkconfig in a private mount namespace in
+# which the sandbox's /etc/default and /etc/grub.d (the real 00_header and
+# 10_linux scripts) are the ones it reads; the host's are never touched. With
+# RO=1 the sandbox's /boot is read-only in that namespace.
+real_grub_mkconfig() {
+  cat > "$R/usr/sbin/grub-mkconfig" <<'EOS'
+#!/bin/sh
+exec unshare -m sh -c '
+  mount --bind "$PGS_SYSROOT/etc/default" /etc/default || exit 1
+  mount --bind "$PGS_SYSROOT/etc/grub.d" /etc/grub.d || exit 1
+  [ "${RO:-0}" = 1 ] && { mount --bind "$PGS_SYSROOT/boot" "$PGS_SYSROOT/boot" && mount -o remount,ro,bind "$PGS_SYSROOT/boot" || exit 1; }
+  exec /usr/sbin/grub-mkconfig "$@"' sh "$@"
+EOS
+  chmod +x "$R/usr/sbin/grub-mkconfig"
+  mkdir -p "$R/boot/grub" "$R/etc/grub.d"
+  cp /etc/grub.d/00_header /etc/grub.d/10_linux "$R/etc/grub.d/"
+  rm -rf "$ORIG"; cp -a "$R" "$ORIG"
+}
+
+@test "real grub-mkconfig: the generated grub.cfg's linux lines carry the parameters" {
+  command -v grub-mkconfig >/dev/null || skip "grub-common is not installed"
+  ls /boot/vmlinuz-* >/dev/null 2>&1 || skip "no kernel in /boot for grub-mkconfig to list"
+  mkroot arch; real_grub_mkconfig
+  run pgsb apply --mode gvtg --hugepages 1G:8
+  [ "$status" -eq 0 ]
+  grep -E '^\s+linux\s' "$R/boot/grub/grub.cfg" | grep -q 'loglevel=3 quiet intel_iommu=on iommu=pt i915.enable_gvt=1 default_hugepagesz=1G hugepagesz=1G hugepages=8'
+  pgsb revert
+  ! grep -q intel_iommu "$R/boot/grub/grub.cfg"
+  grep -E '^\s+linux\s' "$R/boot/grub/grub.cfg" | grep -q 'loglevel=3 quiet$'
+}
+
+@test "real grub-mkconfig on a read-only /boot: the error is shown and no file changed" {
+  command -v grub-mkconfig >/dev/null || skip "grub-common is not installed"
+  mkroot arch; real_grub_mkconfig
+  RO=1 run pgsb apply --mode passthrough
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"Read-only file system"* ]]
+  [[ "$output" == *"every file is put back as it was"* ]]
+  same_as_orig
+}
+
+@test "real kernel-install (systemd 252): the BLS entry it writes has the parameters" {
+  command -v kernel-install >/dev/null || skip "systemd's kernel-install is not installed"
+  mkroot endeavouros
+  mid=3f6e2d1c0b9a48e7a6d5c4b3a2918070
+  echo $mid > "$R/etc/machine-id"
+  mkdir -p "$R/boot/$mid" "$R/usr/lib/modules/6.6.1-arch1-1"
+  echo "not a real kernel" > "$R/usr/lib/modules/6.6.1-arch1-1/vmlinuz"
+  cp -a "$R/." "$ORIG/"
+  run pgsb apply --mode passthrough
+  [ "$status" -eq 0 ]
+  grep -qx "options    nvme_load=YES nowatchdog rw root=UUID=0b2c4d6e-8f10-4a12-b3c4-d5e6f7a8b9c0 systemd.machine_id=$mid intel_iommu=on iommu=pt" "$R/boot/loader/entries/$mid-6.6.1-arch1-1.conf"
+  pgsb revert
+  grep -qx "options    nvme_load=YES nowatchdog rw root=UUID=0b2c4d6e-8f10-4a12-b3c4-d5e6f7a8b9c0 systemd.machine_id=$mid" "$R/boot/loader/entries/$mid-6.6.1-arch1-1.conf"
+  cmp "$ORIG/etc/kernel/cmdline" "$R/etc/kernel/cmdline"
+}
+
+@test "pgs boot show names the bootloader, the parameters, and what a mode still needs" {
+  mkroot debian
+  run pgsb show --mode gvtg
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"bootloader             GRUB (/etc/default/grub)"* ]]
+  [[ "$output" == *"current parameters     quiet"* ]]
+  [[ "$output" == *"still needed           intel_iommu=on iommu=pt i915.enable_gvt=1"* ]]
+}
