@@ -65,9 +65,9 @@ $(B)/test/libfakesys.so: tests/fake/preload.c tests/fake/fakesys.c tests/fake/fa
 $(B)/test/fakesys: tests/fake/tool.c tests/fake/fakesys.c tests/fake/fakesys.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCFLAGS) -o $@ tests/fake/tool.c tests/fake/fakesys.c
-$(B)/test/unit: $(wildcard tests/unit/*.c tests/unit/*.h) $(SHARED_HDR) $(B)/libpgs.a
+$(B)/test/unit: $(wildcard tests/unit/*.c tests/unit/*.h boot-entry/*.h) boot-entry/kparams.c $(SHARED_HDR) $(B)/libpgs.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALLCFLAGS) -o $@ $(wildcard tests/unit/*.c) $(B)/libpgs.a
+	$(CC) $(ALLCFLAGS) -o $@ $(wildcard tests/unit/*.c) boot-entry/kparams.c $(B)/libpgs.a
 $(B)/test/timeit: tests/bench/timeit.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCFLAGS) -o $@ $<

@@ -180,8 +180,11 @@ TEST(rooted_io)
         OK(system(p) == 0, "cleanup");
 }
 
+void test_kparams(void);
+
 int main(void)
 {
+        test_kparams();
         addresses();
         numbers();
         bind_items();
