@@ -11,6 +11,8 @@ LIBDIR   ?= $(PREFIX)/lib/pgs
 BINDIR   ?= $(PREFIX)/bin
 SYSCONFDIR ?= /etc
 DOCDIR   ?= $(PREFIX)/share/doc/pgs
+DATADIR  ?= $(PREFIX)/share/pgs
+UDEVDIR  ?= $(PREFIX)/lib/udev/rules.d
 DESTDIR  ?=
 VERSION  := 0.1.0
 
@@ -28,8 +30,38 @@ SHARED_HDR := $(wildcard shared/*.h)
 EARLY_SRC  := initramfs/early.c initramfs/pgs-early.c
 CLI_SRC    := $(wildcard cli/*.c boot-entry/*.c)
 
-.PHONY: all check demo bench install clean deps test-build
-all: $(B)/pgs-early $(B)/pgs test-build
+.PHONY: all check demo bench install clean deps test-build installers
+all: $(B)/pgs-early $(B)/pgs test-build installers
+
+# --- installer files, with the real paths substituted -------------------------
+# build/installers/ mirrors what is installed: initramfs-tools/, dracut/90pgs/,
+# mkinitcpio/{install,hooks}/, share/ (DATADIR), udev/
+INST_SRC := $(shell find installers -type f)
+INST_OUT := $(patsubst installers/%,$(B)/installers/%,$(INST_SRC:.in=)) \
+            $(B)/installers/share/modprobe.conf $(B)/installers/share/60-pgs-sriov.rules \
+            $(B)/installers/share/pgs-early.service \
+            $(B)/installers/dracut/90pgs/modprobe.conf $(B)/installers/dracut/90pgs/60-pgs-sriov.rules
+SUBST = sed -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@DATADIR@|$(DATADIR)|g'
+installers: $(INST_OUT)
+$(B)/installers/%: installers/%.in
+	@mkdir -p $(dir $@)
+	$(SUBST) $< > $@
+$(B)/installers/%: installers/%
+	@mkdir -p $(dir $@)
+	$(SUBST) $< > $@ && chmod --reference=$< $@
+$(B)/installers/share/%: $(B)/installers/%
+	@mkdir -p $(dir $@)
+	cp $< $@
+$(B)/installers/share/60-pgs-sriov.rules: $(B)/installers/udev/60-pgs-sriov.rules
+	@mkdir -p $(dir $@)
+	cp $< $@
+$(B)/installers/share/pgs-early.service: $(B)/installers/mkinitcpio/pgs-early.service
+	@mkdir -p $(dir $@)
+	cp $< $@
+$(B)/installers/dracut/90pgs/modprobe.conf: $(B)/installers/modprobe.conf
+	cp $< $@
+$(B)/installers/dracut/90pgs/60-pgs-sriov.rules: $(B)/installers/udev/60-pgs-sriov.rules
+	cp $< $@
 
 # --- libpgs.a (host, dynamic programs) and its musl twin (static pgs-early) ---
 $(B)/host/%.o: %.c $(SHARED_HDR) $(wildcard initramfs/*.h cli/*.h boot-entry/*.h)
@@ -89,10 +121,19 @@ bench: deps
 	@tests/bench/run
 
 # --- install ---------------------------------------------------------------------
-install: $(B)/pgs-early $(B)/pgs
-	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR)
+install: $(B)/pgs-early $(B)/pgs installers
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(UDEVDIR)
 	install -m 0755 $(B)/pgs-early.stripped $(DESTDIR)$(LIBDIR)/pgs-early
 	install -m 0755 $(B)/pgs $(DESTDIR)$(BINDIR)/pgs
+	install -m 0644 $(B)/installers/share/* $(DESTDIR)$(DATADIR)/
+	install -m 0644 $(B)/installers/udev/60-pgs-sriov.rules $(B)/installers/host/70-pgs-vfio.rules $(DESTDIR)$(UDEVDIR)/
+	install -D -m 0644 $(B)/installers/host/limits.conf $(DESTDIR)$(SYSCONFDIR)/security/limits.d/90-pgs.conf
+	install -D -m 0755 $(B)/installers/initramfs-tools/hooks/pgs $(DESTDIR)$(PREFIX)/share/initramfs-tools/hooks/pgs
+	install -D -m 0755 $(B)/installers/initramfs-tools/scripts/init-top/pgs $(DESTDIR)$(PREFIX)/share/initramfs-tools/scripts/init-top/pgs
+	install -d $(DESTDIR)$(PREFIX)/lib/dracut/modules.d/90pgs
+	install -m 0755 $(B)/installers/dracut/90pgs/* $(DESTDIR)$(PREFIX)/lib/dracut/modules.d/90pgs/
+	install -D -m 0644 $(B)/installers/mkinitcpio/install/pgs $(DESTDIR)$(PREFIX)/lib/initcpio/install/pgs
+	install -D -m 0644 $(B)/installers/mkinitcpio/hooks/pgs $(DESTDIR)$(PREFIX)/lib/initcpio/hooks/pgs
 	install -m 0644 docs/pgs.conf.example $(DESTDIR)$(DOCDIR)/pgs.conf.example
 	@if [ ! -e $(DESTDIR)$(SYSCONFDIR)/pgs.conf ]; then \
 		install -d $(DESTDIR)$(SYSCONFDIR); \

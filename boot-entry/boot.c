@@ -150,24 +150,9 @@ static bool edit_changes(const struct fedit *e)
 
 /* ---- commands ---------------------------------------------------------- */
 
-static const char *const bin_dirs[] = { "usr/local/sbin", "usr/local/bin", "usr/sbin", "usr/bin", "sbin", "bin" };
-
-/* Under --sysroot a program is taken from the root (a stand-in in tests, or a
- * tree that carries its own tools); without one, from PATH. */
 static bool find_prog(struct boot *b, const char *name, char *buf, size_t size)
 {
-        for (size_t i = 0; i < sizeof(bin_dirs) / sizeof(bin_dirs[0]); i++) {
-                char p[256];
-                snprintf(p, sizeof(p), "%s/%s", bin_dirs[i], name);
-                if (faccessat(b->root.fd, p, X_OK, 0) == 0) {
-                        if (b->sysroot)
-                                snprintf(buf, size, "%s/%s", b->sysroot, p);
-                        else
-                                snprintf(buf, size, "/%s", p);
-                        return true;
-                }
-        }
-        return false;
+        return prog_find(&b->root, b->sysroot, name, buf, size);
 }
 
 static struct cmd *cmd_add(struct boot *b, const char *prog, ...)
@@ -212,36 +197,7 @@ static void host_path(struct boot *b, const char *rel, char *buf, size_t size)
 
 static int cmd_run(struct boot *b, struct cmd *c)
 {
-        pid_t pid = fork();
-        if (pid < 0)
-                return -errno;
-        if (pid == 0) {
-                for (size_t i = 0; c->env[i]; i++)
-                        putenv(c->env[i]);
-                if (b->sysroot)
-                        setenv("PGS_SYSROOT", b->sysroot, 1);
-                int nul = open("/dev/null", O_RDONLY);
-                if (nul >= 0)
-                        dup2(nul, 0);
-                dup2(2, 1);     /* their chatter goes to stderr, not our report */
-                execvp(c->argv[0], c->argv);
-                fprintf(stderr, "pgs boot: cannot run %s: %s\n", c->argv[0], strerror(errno));
-                _exit(127);
-        }
-        int st;
-        uint64_t deadline = now_usec() + (uint64_t)CMD_TIMEOUT_MS * 1000;
-        for (;;) {
-                pid_t w = waitpid(pid, &st, WNOHANG);
-                if (w == pid)
-                        break;
-                if (now_usec() > deadline) {
-                        kill(pid, 9);
-                        waitpid(pid, &st, 0);
-                        return -ETIMEDOUT;
-                }
-                usleep(2000);
-        }
-        return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        return run_prog(c->argv, c->env, b->sysroot, CMD_TIMEOUT_MS);
 }
 
 /* ---- state ------------------------------------------------------------- */

@@ -357,7 +357,13 @@ static int load_vfio(struct early_ctx *c)
 {
         if (pci_driver_loaded(c->root, "vfio-pci"))
                 return 0;
-        char *argv[] = { (char *)c->modprobe, "-q", "vfio-pci", NULL };
+        char *argv[] = { (char *)c->modprobe, "-q", "vfio-pci", NULL, NULL };
+        if (c->from_modprobe) {
+                /* modprobe.d: install vfio-pci pgs-early --from-modprobe; … —
+                 * a plain modprobe would run that line again */
+                argv[2] = "--ignore-install";
+                argv[3] = "vfio-pci";
+        }
         int rc = run_cmd(argv, MODPROBE_TIMEOUT_MS, true);
         if (rc != 0) {
                 if (rc == -ETIMEDOUT)

@@ -34,6 +34,8 @@ struct early_ctx {
         bool dry_run, debug;
         const char *sriov_only;         /* --sriov ADDR: this PF's step only */
         const char *modprobe;           /* program that loads vfio-pci */
+        bool from_modprobe;             /* run by modprobe.d's install line for
+                                         * vfio-pci: load it with --ignore-install */
         struct pgs_config conf;         /* effective: file + command line */
 
         struct pci_addr *addrs;         /* every PCI device's address, sorted */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "initramfs/early.h"
@@ -32,6 +33,8 @@ static const char usage[] =
         "                  when a driver binds to it)\n"
         "  --sysroot DIR   take every path (/sys, /proc, /etc, /run, /dev) under DIR\n"
         "  --modprobe PROG program that loads vfio-pci (default: modprobe from PATH)\n"
+        "  --from-modprobe run by a modprobe.d install line for vfio-pci: load it\n"
+        "                  with 'modprobe --ignore-install'\n"
         "  --stderr        log to stderr as well as the kernel log\n"
         "  --help, --version\n"
         "\n"
@@ -42,11 +45,12 @@ static const char usage[] =
 int main(int argc, char **argv)
 {
         const char *sysroot = NULL, *sriov = NULL, *modprobe = "modprobe";
-        bool dry_run = false, to_stderr = false;
+        bool dry_run = false, to_stderr = false, from_modprobe = false;
         static const struct option opts[] = {
                 { "sysroot", required_argument, NULL, 'r' }, { "dry-run", no_argument, NULL, 'n' },
                 { "sriov", required_argument, NULL, 's' },   { "modprobe", required_argument, NULL, 'm' },
                 { "stderr", no_argument, NULL, 'e' },         { "help", no_argument, NULL, 'h' },
+                { "from-modprobe", no_argument, NULL, 'f' },
                 { "version", no_argument, NULL, 'V' },       { 0 },
         };
         int o;
@@ -57,6 +61,7 @@ int main(int argc, char **argv)
                 case 's': sriov = optarg; break;
                 case 'm': modprobe = optarg; break;
                 case 'e': to_stderr = true; break;
+                case 'f': from_modprobe = true; break;
                 case 'h': fputs(usage, stdout); return 0;
                 case 'V': puts("pgs-early " PGS_VERSION); return 0;
                 default: fputs(usage, stderr); return EARLY_EXIT_USAGE;
@@ -66,6 +71,13 @@ int main(int argc, char **argv)
                 fprintf(stderr, "pgs-early: unexpected argument '%s'\n%s", argv[optind], usage);
                 return EARLY_EXIT_USAGE;
         }
+
+        /* our own `modprobe vfio-pci` runs the modprobe.d install line, which
+         * calls pgs-early --from-modprobe again: that one has nothing to do
+         * (the trailing modprobe --ignore-install of the line loads vfio-pci) */
+        if (from_modprobe && getenv("PGS_EARLY_RUNNING"))
+                return EARLY_EXIT_OK;
+        setenv("PGS_EARLY_RUNNING", "1", 1);
 
         struct pgs_log log;
         log_init_stderr(&log, "pgs-early");
@@ -95,6 +107,7 @@ int main(int argc, char **argv)
                 .dry_run = dry_run,
                 .sriov_only = sriov ? pci_addr_fmt(&a, sriov_name) : NULL,
                 .modprobe = modprobe,
+                .from_modprobe = from_modprobe,
         };
         if (!early_load_config(&c)) {
                 root_close(&root);
@@ -102,6 +115,18 @@ int main(int argc, char **argv)
         }
         if (c.debug)
                 log.max_level = PGS_LOG_DEBUG;
+        /* udev and modprobe.d may start several at once: one at a time, and
+         * never wait longer than 20 s for the other */
+        int lock = -1;
+        if (!dry_run && fs_mkdir_p(&root, "run/pgs", 0755) == 0)
+                lock = root_openat(&root, "run/pgs/early.lock", O_RDWR | O_CREAT, 0644);
+        for (unsigned waited = 0; lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) < 0; waited++) {
+                if (waited >= 2000) {
+                        log_msg(&log, PGS_LOG_WARNING, "another pgs-early holds /run/pgs/early.lock for 20 s; going on");
+                        break;
+                }
+                usleep(10000);
+        }
         early_run(&c);
         if (!dry_run && c.n_out > 0) {
                 rc = early_write_state(&c);
@@ -112,6 +137,8 @@ int main(int argc, char **argv)
         if (dry_run && c.n_out == 0 && c.asked == 0)
                 puts("nothing to do: no device selected, no SR-IOV PF configured");
         early_free(&c);
+        if (lock >= 0)
+                close(lock);
         root_close(&root);
         return code;
 }

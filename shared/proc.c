@@ -1,8 +1,12 @@
 /* shared/proc.c — bounded polling and helper programs (see proc.h). */
 #include "shared/proc.h"
+#include "shared/root.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -89,4 +93,56 @@ int run_cmd(char *const argv[], unsigned timeout_ms, bool quiet)
         if (WIFEXITED(status))
                 return WEXITSTATUS(status);
         return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+static const char *const bin_dirs[] = { "usr/local/sbin", "usr/local/bin", "usr/sbin", "usr/bin", "sbin", "bin" };
+
+bool prog_find(const struct pgs_root *r, const char *sysroot, const char *name, char *buf, size_t size)
+{
+        for (size_t i = 0; i < sizeof(bin_dirs) / sizeof(bin_dirs[0]); i++) {
+                char p[256];
+                snprintf(p, sizeof(p), "%s/%s", bin_dirs[i], name);
+                if (faccessat(r->fd, p, X_OK, 0) == 0) {
+                        snprintf(buf, size, "%s/%s", sysroot ? sysroot : "", p);
+                        return true;
+                }
+        }
+        return false;
+}
+
+int run_prog(char *const argv[], char *const env[], const char *sysroot, unsigned timeout_ms)
+{
+        pid_t pid = fork();
+        if (pid < 0)
+                return -errno;
+        if (pid == 0) {
+                for (size_t i = 0; env && env[i]; i++)
+                        putenv(env[i]);
+                if (sysroot)
+                        setenv("PGS_SYSROOT", sysroot, 1);
+                int nul = open("/dev/null", O_RDONLY);
+                if (nul >= 0)
+                        dup2(nul, 0);
+                dup2(2, 1);     /* its chatter goes to stderr, not the caller's report */
+                execvp(argv[0], argv);
+                fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
+                _exit(127);
+        }
+        int st;
+        uint64_t deadline = now_usec() + (uint64_t)timeout_ms * 1000u;
+        unsigned step = 50;
+        for (;;) {
+                pid_t w = waitpid(pid, &st, WNOHANG);
+                if (w == pid)
+                        break;
+                if (w < 0 && errno != EINTR)
+                        return -errno;
+                if (now_usec() > deadline) {
+                        kill(pid, SIGKILL);
+                        waitpid(pid, &st, 0);
+                        return -ETIMEDOUT;
+                }
+                backoff(&step);
+        }
+        return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }

@@ -4,6 +4,7 @@
  * it needs with a short backoff (50 µs doubling to 5 ms) against a deadline. */
 #pragma once
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 uint64_t now_usec(void);                 /* CLOCK_MONOTONIC */
@@ -17,3 +18,17 @@ int poll_until(int (*check)(void *data), void *data, unsigned timeout_ms);
  * stdout is sent to /dev/null when quiet. Returns the exit status (0..255),
  * -ETIMEDOUT, -ENOENT when it could not be executed, or -errno. */
 int run_cmd(char *const argv[], unsigned timeout_ms, bool quiet);
+
+struct pgs_root;
+
+/* A program by name, for a command that works on a root: under --sysroot DIR
+ * it is taken from DIR ({usr/local/,usr/,}{sbin,bin}/NAME: a stand-in in tests,
+ * or a tree that carries its own tools) and the host path is returned; with no
+ * sysroot, from the same directories of /. False when there is none. */
+bool prog_find(const struct pgs_root *r, const char *sysroot, const char *name, char *buf, size_t size);
+
+/* Run argv with extra environment entries ("K=V", NULL-terminated, may be
+ * NULL), stdin from /dev/null, its stdout sent to our stderr; PGS_SYSROOT is
+ * set when sysroot is given. Returns the exit status, 128+signal, or -errno /
+ * -ETIMEDOUT (killed at the deadline). */
+int run_prog(char *const argv[], char *const env[], const char *sysroot, unsigned timeout_ms);

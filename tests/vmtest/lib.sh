@@ -72,3 +72,94 @@ vmt_boot() {
 # vmt_get LOG PHASE ADDR → the driver ADDR was on at PHASE ("-" for none)
 vmt_drv() { tr -d '\r' < "$1" | awk -v p="$2" -v a="$3" '$1 == "PGSTEST" && $2 == p && $3 == a { print $5 }'; }
 vmt_val() { tr -d '\r' < "$1" | awk -v k="$2" '$1 == "PGSTEST" && $2 == k { $1 = ""; $2 = ""; sub(/^  /, ""); print; exit }'; }
+
+# ---- real initramfs generators (tests/vmtest/images) -------------------------
+
+# vmt_rootfs OUT.img — a tiny ext4 root whose /sbin/init reports where every
+# PCI device is, pgs's kernel log lines and /run/pgs/early, then powers off
+vmt_rootfs() {
+  local out=$1 d=$VMT_OUT/rootfs
+  rm -rf "$d"; mkdir -p "$d"/{bin,sbin,etc,proc,sys,dev,run,tmp,usr/lib}
+  cp /bin/busybox "$d/bin/busybox"
+  printf 'NAME="pgs test root"\nID=pgstest\nVERSION_ID=1\n' > "$d/etc/os-release"
+  cp "$d/etc/os-release" "$d/usr/lib/os-release"
+  cat > "$d/sbin/init" <<'EOI'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin
+mount -t proc proc /proc 2>/dev/null; mount -t sysfs sys /sys 2>/dev/null; mount -t devtmpfs dev /dev 2>/dev/null
+echo "PGSTEST root-reached"
+for d in /sys/bus/pci/devices/*; do
+  drv=-; [ -e "$d/driver" ] && drv=$(basename "$(readlink "$d/driver")")
+  echo "PGSTEST after ${d##*/} $(cat "$d/class") $drv $(basename "$(readlink "$d/iommu_group" 2>/dev/null)" 2>/dev/null)"
+done
+echo "PGSTEST numvfs $(cat /sys/bus/pci/devices/0000:02:00.0/sriov_numvfs 2>/dev/null)"
+echo "PGSTEST vfio $(ls /dev/vfio 2>/dev/null | tr '\n' ' ')"
+dmesg | grep -E 'pgs-early|Run /init|switch|Freeing unused kernel' | sed 's/^/PGSTEST kmsg /'
+cat /run/pgs/early 2>/dev/null | sed 's/^/PGSTEST state /'
+echo "PGSTEST end"
+poweroff -f
+EOI
+  chmod +x "$d/sbin/init"
+  rm -f "$out"
+  mkfs.ext4 -q -F -L pgsroot -d "$d" "$out" 16M
+}
+
+# vmt_boot_disk INITRD ROOTIMG LOG "EXTRA KERNEL ARGS"
+vmt_boot_disk() {
+  local initrd=$1 root=$2 log=$3 extra=${4:-} kver
+  kver=$(vmt_kver)
+  timeout 300 qemu-system-x86_64 -accel tcg -M q35 -m 1024 -smp 2 -device intel-iommu -nic none \
+    -kernel "/boot/vmlinuz-$kver" -initrd "$initrd" -nographic -no-reboot -monitor none \
+    -append "console=ttyS0 intel_iommu=on panic=-1 root=/dev/vda rw rootwait rd.shell=0 rd.emergency=poweroff $extra" \
+    -drive file="$root",if=virtio,format=raw,snapshot=on \
+    -audiodev none,id=snd0 \
+    -device VGA,bus=pcie.0,addr=02.0 \
+    -device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1,addr=1c.0 \
+    -device VGA,bus=rp1,addr=00.0,multifunction=on \
+    -device ich9-intel-hda,id=hda1,bus=rp1,addr=00.1 -device hda-output,bus=hda1.0,audiodev=snd0 \
+    -device pcie-root-port,id=rp2,bus=pcie.0,chassis=2,slot=2,addr=1d.0 \
+    -device nvme-subsys,id=subsys0 \
+    -device nvme,bus=rp2,serial=pgs,subsys=subsys0,sriov_max_vfs=4,sriov_vq_flexible=8,sriov_vi_flexible=4,max_ioqpairs=12,msix_qsize=9 \
+    </dev/null >"$log" 2>&1
+}
+
+VMT_DRIVERS="virtio_pci virtio_blk ext4 bochs snd-hda-intel snd-hda-codec-generic nvme"
+
+# vmt_itools_image OUT.img CONF [pgs|nopgs] — a real mkinitramfs image built
+# from a copy of /etc/initramfs-tools (this machine's configuration untouched)
+vmt_itools_image() {
+  local out=$1 conf=$2 with=${3:-pgs} c=$VMT_OUT/itools-conf kver
+  kver=$(vmt_kver)
+  rm -rf "$c"; cp -a /etc/initramfs-tools "$c"
+  mkdir -p "$c/hooks" "$c/scripts/init-top" "$c/conf.d"
+  sed -i 's/^MODULES=.*/MODULES=list/' "$c/initramfs.conf"
+  printf '%s\n' $VMT_DRIVERS > "$c/modules"
+  if [ "$with" = pgs ]; then
+    cp "$VMT_TOP/build/installers/initramfs-tools/hooks/pgs" "$c/hooks/pgs"
+    cp "$VMT_TOP/build/installers/initramfs-tools/scripts/init-top/pgs" "$c/scripts/init-top/pgs"
+    echo PGS=y > "$c/conf.d/pgs"
+  fi
+  PGS_EARLY_SRC=$VMT_TOP/build/pgs-early.stripped PGS_CONF_SRC=$conf PGS_SHARE_SRC=$VMT_TOP/build/installers/share \
+    mkinitramfs -d "$c" -o "$out" "$kver"
+}
+
+# vmt_dracut_image OUT.img CONF [pgs|nopgs] [EXTRA DRACUT CONF LINES] — a real
+# dracut image; dracutbasedir is a copy of /usr/lib/dracut holding our module
+vmt_dracut_image() {
+  local out=$1 conf=$2 with=${3:-pgs} extra=${4:-} base=$VMT_OUT/dracut-base kver
+  kver=$(vmt_kver)
+  if [ ! -d "$base" ]; then cp -a /usr/lib/dracut "$base"; fi
+  rm -rf "$base/modules.d/90pgs"
+  cp -a "$VMT_TOP/build/installers/dracut/90pgs" "$base/modules.d/90pgs"
+  mkdir -p "$VMT_OUT/dracut-confdir"
+  # a small systemd-based image: only the modules a disk root needs, and only
+  # the drivers this virtual host has (drivers= is exclusive)
+  { echo 'dracutmodules=" systemd systemd-initrd dracut-systemd base udev-rules kernel-modules rootfs-block fs-lib shutdown "'
+    echo "drivers=\" $VMT_DRIVERS \""
+    [ "$with" = pgs ] && echo 'add_dracutmodules+=" pgs "'
+    printf '%s\n' "$extra"; } > "$VMT_OUT/dracut.conf"
+  dracutbasedir=$base PGS_EARLY_SRC=$VMT_TOP/build/pgs-early.stripped PGS_CONF_SRC=$conf \
+    dracut --quiet --no-hostonly --force --conf "$VMT_OUT/dracut.conf" --confdir "$VMT_OUT/dracut-confdir" \
+    --kver "$kver" "$out"
+}
