@@ -28,7 +28,7 @@ B := build
 SHARED_SRC := $(wildcard shared/*.c)
 SHARED_HDR := $(wildcard shared/*.h)
 EARLY_SRC  := initramfs/early.c initramfs/pgs-early.c
-CLI_SRC    := $(wildcard cli/*.c boot-entry/*.c)
+CLI_SRC    := $(wildcard cli/*.c boot-entry/*.c installers/*.c)
 
 .PHONY: all check demo bench install clean deps test-build installers
 all: $(B)/pgs-early $(B)/pgs test-build installers
@@ -36,7 +36,7 @@ all: $(B)/pgs-early $(B)/pgs test-build installers
 # --- installer files, with the real paths substituted -------------------------
 # build/installers/ mirrors what is installed: initramfs-tools/, dracut/90pgs/,
 # mkinitcpio/{install,hooks}/, share/ (DATADIR), udev/
-INST_SRC := $(shell find installers -type f)
+INST_SRC := $(shell find installers -type f ! -name '*.c')
 INST_OUT := $(patsubst installers/%,$(B)/installers/%,$(INST_SRC:.in=)) \
             $(B)/installers/share/modprobe.conf $(B)/installers/share/60-pgs-sriov.rules \
             $(B)/installers/share/pgs-early.service \

@@ -1,0 +1,505 @@
+/* installers/initramfs.c — `pgs initramfs status|enable|disable`: is pgs in
+ * this system's initramfs, and is anything undermining it.
+ *
+ *   mkinitcpio      `pgs` in HOOKS of /etc/mkinitcpio.conf, before udev/systemd
+ *   dracut          /etc/dracut.conf.d/90-pgs.conf (add_dracutmodules+=" pgs ")
+ *   initramfs-tools /etc/initramfs-tools/conf.d/pgs (PGS=y)
+ * dracut and initramfs-tools run every installed module/hook, so pgs's own
+ * hooks do nothing unless the file pgs owns says so. */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/pgs.h"
+#include "shared/diff.h"
+#include "shared/proc.h"
+#include "shared/root.h"
+
+#define GEN_TIMEOUT_MS (10 * 60 * 1000)
+
+struct gen {
+        const char *name;
+        const char *conf;       /* the file pgs edits or owns */
+        const char *regen[4];   /* the distribution's rebuild command */
+        const char *lister;     /* lists an image's files */
+        const char *images;     /* image name prefix in /boot */
+};
+
+static const struct gen gens[] = {
+        { "mkinitcpio", "etc/mkinitcpio.conf", { "mkinitcpio", "-P" }, "lsinitcpio", "initramfs-" },
+        { "initramfs-tools", "etc/initramfs-tools/conf.d/pgs", { "update-initramfs", "-u", "-k", "all" }, "lsinitramfs", "initrd.img-" },
+        { "dracut", "etc/dracut.conf.d/90-pgs.conf", { "dracut", "--regenerate-all", "--force" }, "lsinitrd", "initramfs-" },
+};
+
+static const char *const itools_owned = "# written by pgs initramfs enable: include pgs-early in the image\nPGS=y\n";
+static const char *const dracut_owned = "# written by pgs initramfs enable: include pgs-early in the image\nadd_dracutmodules+=\" pgs \"\n";
+
+struct ctx {
+        struct pgs_root root;
+        const char *sysroot;
+        const struct gen *g;
+        bool dry_run;
+        int warnings;
+};
+
+static int err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#include <stdarg.h>
+static int err(const char *fmt, ...)
+{
+        va_list ap;
+        fputs("pgs initramfs: ", stderr);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+        return -1;
+}
+
+static const struct gen *detect(struct ctx *c)
+{
+        char prog[512];
+        if (fs_exists(&c->root, "etc/mkinitcpio.conf") && prog_find(&c->root, c->sysroot, "mkinitcpio", prog, sizeof(prog)))
+                return &gens[0];
+        if (fs_exists(&c->root, "etc/initramfs-tools/initramfs.conf") &&
+            prog_find(&c->root, c->sysroot, "update-initramfs", prog, sizeof(prog)))
+                return &gens[1];
+        if (prog_find(&c->root, c->sysroot, "dracut", prog, sizeof(prog)))
+                return &gens[2];
+        return NULL;
+}
+
+/* mkinitcpio: the HOOKS=(...) or HOOKS="..." assignment (the last one) */
+static bool hooks_span(const char *t, size_t len, size_t *ret_s, size_t *ret_e)
+{
+        bool found = false;
+        for (size_t i = 0; i < len;) {
+                size_t e = i;
+                while (e < len && t[e] != '\n')
+                        e++;
+                if (e - i > 7 && !strncmp(t + i, "HOOKS=", 6) && (t[i + 6] == '(' || t[i + 6] == '"')) {
+                        char close = t[i + 6] == '(' ? ')' : '"';
+                        const char *q = memchr(t + i + 7, close, len - i - 7);
+                        if (q) {
+                                *ret_s = i + 7;
+                                *ret_e = (size_t)(q - t);
+                                found = true;
+                                e = (size_t)(q - t);
+                                while (e < len && t[e] != '\n')
+                                        e++;
+                        }
+                }
+                i = e + 1;
+        }
+        return found;
+}
+
+/* position of word w in [s,e) as a whole word, or (size_t)-1 */
+static size_t word_at(const char *t, size_t s, size_t e, const char *w)
+{
+        size_t wl = strlen(w);
+        for (size_t i = s; i + wl <= e; i++)
+                if (!memcmp(t + i, w, wl) && (i == s || strchr(" \t\n", t[i - 1])) &&
+                    (i + wl == e || strchr(" \t\n", t[i + wl])))
+                        return i;
+        return (size_t)-1;
+}
+
+/* 1 enabled, 0 not, -1 error (printed); *ret_where says why when not */
+static int is_enabled(struct ctx *c, char *why, size_t size)
+{
+        char *t;
+        size_t len;
+        int rc = fs_read_file(&c->root, c->g->conf, 1 << 20, &t, &len);
+        if (rc == -ENOENT) {
+                snprintf(why, size, "/%s does not exist", c->g->conf);
+                return 0;
+        }
+        if (rc < 0)
+                return err("/%s: %s", c->g->conf, strerror(-rc));
+        int on = 0;
+        if (c->g == &gens[0]) {
+                size_t s, e;
+                if (!hooks_span(t, len, &s, &e)) {
+                        snprintf(why, size, "no HOOKS= in /%s", c->g->conf);
+                } else {
+                        size_t p = word_at(t, s, e, "pgs"), u = word_at(t, s, e, "udev"), sd = word_at(t, s, e, "systemd");
+                        size_t first = u < sd ? u : sd;
+                        if (p == (size_t)-1)
+                                snprintf(why, size, "pgs is not in HOOKS");
+                        else if (first != (size_t)-1 && p > first)
+                                snprintf(why, size, "pgs is in HOOKS after %s: it must come before it", u < sd ? "udev" : "systemd");
+                        else
+                                on = 1;
+                }
+        } else if (c->g == &gens[1]) {
+                on = strstr(t, "PGS=y") != NULL;
+                if (!on)
+                        snprintf(why, size, "/%s does not say PGS=y", c->g->conf);
+        } else {
+                on = strstr(t, "pgs") != NULL;
+        }
+        free(t);
+        return on;
+}
+
+static int plan_conf(struct ctx *c, bool enable, char **ret_old, size_t *ret_old_len, char **ret_new, size_t *ret_new_len)
+{
+        char *t = NULL;
+        size_t len = 0;
+        int rc = fs_read_file(&c->root, c->g->conf, 1 << 20, &t, &len);
+        if (rc < 0 && rc != -ENOENT)
+                return err("/%s: cannot read it: %s; nothing changed", c->g->conf, strerror(-rc));
+        if (t && memchr(t, '\0', len)) {
+                free(t);
+                return err("/%s: binary data; nothing changed", c->g->conf);
+        }
+        *ret_old = t;
+        *ret_old_len = len;
+        *ret_new = NULL;
+        *ret_new_len = 0;
+        if (c->g != &gens[0]) {
+                if (enable) {
+                        const char *own = c->g == &gens[1] ? itools_owned : dracut_owned;
+                        *ret_new = strdup(own);
+                        *ret_new_len = strlen(own);
+                }
+                return 0;
+        }
+        if (!t)
+                return err("/%s does not exist; nothing changed", c->g->conf);
+        size_t s, e;
+        if (!hooks_span(t, len, &s, &e))
+                return err("/%s has no HOOKS=(...) line; add pgs before udev or systemd by hand", c->g->conf);
+        char *n = malloc(len + 8);
+        size_t p = word_at(t, s, e, "pgs");
+        if (enable) {
+                size_t u = word_at(t, s, e, "udev"), sd = word_at(t, s, e, "systemd");
+                size_t at = u < sd ? u : sd;
+                if (at == (size_t)-1) {
+                        free(n);
+                        return err("HOOKS in /%s has neither udev nor systemd; pgs must run before device drivers load: add it by hand",
+                                   c->g->conf);
+                }
+                if (p != (size_t)-1 && p < at) {
+                        memcpy(n, t, len);  /* already there, in the right place */
+                        *ret_new = n;
+                        *ret_new_len = len;
+                        return 0;
+                }
+                if (p != (size_t)-1)
+                        return free(n), err("pgs is in HOOKS after udev/systemd in /%s: move it before them by hand", c->g->conf);
+                /* "pgs " goes right before udev/systemd: disable takes exactly that away */
+                memcpy(n, t, at);
+                memcpy(n + at, "pgs ", 4);
+                memcpy(n + at + 4, t + at, len - at);
+                *ret_new = n;
+                *ret_new_len = len + 4;
+                return 0;
+        }
+        if (p == (size_t)-1) {
+                memcpy(n, t, len);
+                *ret_new_len = len;
+        } else {
+                size_t b = p + 3;
+                if (b < e && t[b] == ' ')
+                        b++;
+                else if (p > s && t[p - 1] == ' ')
+                        p--;
+                memcpy(n, t, p);
+                memcpy(n + p, t + b, len - b);
+                *ret_new_len = len - (b - p);
+        }
+        *ret_new = n;
+        return 0;
+}
+
+/* images in /boot this generator makes */
+static int list_images(struct ctx *c, char names[][256], int max)
+{
+        struct dirent **list;
+        int n = scandirat(c->root.fd, "boot", &list, NULL, alphasort), k = 0;
+        for (int i = 0; i < n; i++) {
+                const char *d = list[i]->d_name;
+                if (k < max && !strncmp(d, c->g->images, strlen(c->g->images)) && !strstr(d, ".pgs-bak") && !strstr(d, "fallback"))
+                        snprintf(names[k++], 256, "boot/%s", d);
+                free(list[i]);
+        }
+        if (n >= 0)
+                free(list);
+        return k;
+}
+
+/* does the image carry pgs-early and the config? (the generator's lister) */
+static int image_check(struct ctx *c, const char *img, bool *has_early, bool *has_conf)
+{
+        char prog[512], path[700], out[600];
+        if (!prog_find(&c->root, c->sysroot, c->g->lister, prog, sizeof(prog)))
+                return -ENOENT;
+        snprintf(path, sizeof(path), "%s/%s", c->sysroot ? c->sysroot : "", img);
+        snprintf(out, sizeof(out), "/tmp/pgs-initramfs-list.%d", (int)getpid());
+        char cmd[1600];
+        snprintf(cmd, sizeof(cmd), "'%s' '%s' > '%s' 2>/dev/null", prog, path, out);
+        char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+        int rc = run_prog(argv, NULL, c->sysroot, GEN_TIMEOUT_MS);
+        FILE *f = fopen(out, "r");
+        *has_early = *has_conf = false;
+        char line[1024];
+        while (f && fgets(line, sizeof(line), f)) {
+                if (strstr(line, "lib/pgs/pgs-early"))
+                        *has_early = true;
+                if (strstr(line, "etc/pgs.conf"))
+                        *has_conf = true;
+        }
+        if (f)
+                fclose(f);
+        unlink(out);
+        return rc;
+}
+
+static void report_images(struct ctx *c, bool want)
+{
+        char imgs[16][256];
+        int n = list_images(c, imgs, 16);
+        if (!n)
+                printf("  images: none found in /boot (%s*)\n", c->g->images);
+        struct stat cs, is;
+        bool have_conf = fstatat(c->root.fd, "etc/pgs.conf", &cs, 0) == 0;
+        for (int i = 0; i < n; i++) {
+                bool e, k;
+                int rc = image_check(c, imgs[i], &e, &k);
+                if (rc == -ENOENT) {
+                        printf("  /%s: cannot look inside (%s not found)\n", imgs[i], c->g->lister);
+                        continue;
+                }
+                printf("  /%s: pgs-early %s, /etc/pgs.conf %s\n", imgs[i], e ? "inside" : "MISSING", k ? "inside" : "missing");
+                if (want && !e) {
+                        printf("    warning: pgs is enabled but this image does not carry it: rebuild it\n");
+                        c->warnings++;
+                }
+                if (have_conf && fstatat(c->root.fd, imgs[i], &is, 0) == 0 && is.st_mtime < cs.st_mtime && e) {
+                        printf("    warning: older than /etc/pgs.conf: its copy of the config is stale; rebuild it\n");
+                        c->warnings++;
+                }
+        }
+}
+
+static const char *const native[] = { "amdgpu", "radeon", "nouveau", "nvidia", "nvidia_drm", "nvidia-drm", "i915", "xe", NULL };
+
+static void scan_words(struct ctx *c, const char *text, const char *what)
+{
+        for (int i = 0; native[i]; i++) {
+                const char *p = text;
+                size_t l = strlen(native[i]);
+                while ((p = strstr(p, native[i]))) {
+                        bool left = p == text || strchr(" \t\n(\"'=,", p[-1]);
+                        bool right = !p[l] || strchr(" \t\n)\"',", p[l]);
+                        if (left && right) {
+                                printf("  note: %s loads %s early; pgs's modprobe.d softdep still runs pgs-early before it\n", what, native[i]);
+                                break;
+                        }
+                        p += l;
+                }
+        }
+}
+
+static void report_underminers(struct ctx *c)
+{
+        char buf[8192];
+        if (fs_read_str(&c->root, "proc/cmdline", buf, sizeof(buf)) >= 0) {
+                if (strstr(buf, "vfio-pci.ids=") || strstr(buf, "vfio_pci.ids=")) {
+                        printf("  warning: vfio-pci.ids= on the kernel command line grabs every device with those ids (two identical GPUs: both); use [vfio] bind in /etc/pgs.conf instead\n");
+                        c->warnings++;
+                }
+                char *p = strstr(buf, "rd.driver.pre=");
+                if (p)
+                        scan_words(c, p, "rd.driver.pre= on the kernel command line");
+        }
+        struct dirent **list;
+        int n = scandirat(c->root.fd, "etc/modprobe.d", &list, NULL, alphasort);
+        for (int i = 0; i < n; i++) {
+                char p[512], *t;
+                size_t len;
+                snprintf(p, sizeof(p), "etc/modprobe.d/%s", list[i]->d_name);
+                if (list[i]->d_name[0] != '.' && fs_read_file(&c->root, p, 1 << 20, &t, &len) == 0) {
+                        for (char *l = strtok(t, "\n"); l; l = strtok(NULL, "\n"))
+                                if (!strncmp(l, "options", 7) && (strstr(l, "vfio-pci ") || strstr(l, "vfio_pci ")) && strstr(l, "ids=")) {
+                                        printf("  warning: /%s: '%s' grabs every device with those ids; use [vfio] bind in /etc/pgs.conf instead\n", p, l);
+                                        c->warnings++;
+                                }
+                        free(t);
+                }
+                free(list[i]);
+        }
+        if (n >= 0)
+                free(list);
+        const char *early[] = { "etc/mkinitcpio.conf", "etc/initramfs-tools/modules", "etc/dracut.conf", NULL };
+        for (int i = 0; early[i]; i++) {
+                char *t;
+                size_t len;
+                if (fs_read_file(&c->root, early[i], 1 << 20, &t, &len) < 0)
+                        continue;
+                char what[128];
+                for (char *l = strtok(t, "\n"); l; l = strtok(NULL, "\n")) {
+                        if (l[0] == '#')
+                                continue;
+                        if ((i == 0 && !strncmp(l, "MODULES=", 8)) || i == 1 ||
+                            (i == 2 && (strstr(l, "force_drivers") || strstr(l, "add_drivers")))) {
+                                snprintf(what, sizeof(what), "/%s", early[i]);
+                                scan_words(c, l, what);
+                        }
+                }
+                free(t);
+        }
+}
+
+static int regen_and_verify(struct ctx *c, bool want)
+{
+        char prog[512];
+        if (!prog_find(&c->root, c->sysroot, c->g->regen[0], prog, sizeof(prog)))
+                return err("%s not found to rebuild the images", c->g->regen[0]);
+        char *argv[6] = { prog };
+        size_t k = 1;
+        for (; c->g->regen[k]; k++)
+                argv[k] = (char *)c->g->regen[k];
+        argv[k] = NULL;
+        printf("running: %s", prog);
+        for (size_t i = 1; argv[i]; i++)
+                printf(" %s", argv[i]);
+        printf("\n");
+        fflush(stdout);
+        int rc = run_prog(argv, NULL, c->sysroot, GEN_TIMEOUT_MS);
+        if (rc != 0)
+                return err("%s failed (%s %d)", c->g->regen[0], rc < 0 ? "error" : "status", rc < 0 ? -rc : rc);
+        char imgs[16][256];
+        int n = list_images(c, imgs, 16), bad = 0;
+        for (int i = 0; i < n; i++) {
+                bool e, f;
+                if (image_check(c, imgs[i], &e, &f) == -ENOENT)
+                        continue;
+                if (e != want) {
+                        err("/%s %s pgs-early after the rebuild", imgs[i], want ? "does not carry" : "still carries");
+                        bad++;
+                } else {
+                        printf("  /%s: pgs-early %s\n", imgs[i], e ? "inside" : "not inside");
+                }
+        }
+        return bad ? -1 : 0;
+}
+
+static const char usage[] =
+        "Usage: pgs initramfs status|enable|disable [--dry-run] [--generator NAME] [--sysroot DIR]\n"
+        "\n"
+        "Put pgs-early into this system's initramfs (or take it out), rebuild the\n"
+        "images with the distribution's own command, and confirm by listing them\n"
+        "that pgs-early and /etc/pgs.conf are really inside. status also reports what\n"
+        "undermines pgs: stale images, vfio-pci.ids=, GPU drivers loaded early.\n"
+        "\n"
+        "  --generator NAME  mkinitcpio, dracut or initramfs-tools (default: detected)\n"
+        "  --dry-run         print the change and the command; change nothing\n"
+        "  --sysroot DIR     every file, and every program run, under DIR\n";
+
+int cmd_initramfs(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "dry-run", no_argument, NULL, 'n' }, { "generator", required_argument, NULL, 'g' },
+                { "sysroot", required_argument, NULL, 'r' }, { "help", no_argument, NULL, 'h' }, { 0 },
+        };
+        struct ctx c = { 0 };
+        const char *gen = NULL, *sysroot = NULL;
+        int o;
+        optind = 1;
+        while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+                switch (o) {
+                case 'n': c.dry_run = true; break;
+                case 'g': gen = optarg; break;
+                case 'r': sysroot = optarg; break;
+                case 'h': fputs(usage, stdout); return PGS_EXIT_OK;
+                default: fputs(usage, stderr); return PGS_EXIT_USAGE;
+                }
+        }
+        if (optind + 1 != argc || (strcmp(argv[optind], "status") && strcmp(argv[optind], "enable") && strcmp(argv[optind], "disable"))) {
+                fputs(usage, stderr);
+                return PGS_EXIT_USAGE;
+        }
+        const char *sub = argv[optind];
+        static char abs[4096];
+        if (sysroot) {
+                if (!realpath(sysroot, abs)) {
+                        err("--sysroot %s: %s", sysroot, strerror(errno));
+                        return PGS_EXIT_USAGE;
+                }
+                c.sysroot = abs;
+        }
+        if (root_open(&c.root, c.sysroot) < 0)
+                return PGS_EXIT_USAGE;
+        if (gen) {
+                for (size_t i = 0; i < sizeof(gens) / sizeof(gens[0]); i++)
+                        if (!strcmp(gen, gens[i].name))
+                                c.g = &gens[i];
+                if (!c.g) {
+                        err("--generator '%.32s': expected mkinitcpio, dracut or initramfs-tools", gen);
+                        return PGS_EXIT_USAGE;
+                }
+        } else if (!(c.g = detect(&c))) {
+                err("no initramfs generator found (mkinitcpio, dracut, initramfs-tools); name one with --generator");
+                return PGS_EXIT_FAILED;
+        }
+
+        char why[256] = "";
+        int on = is_enabled(&c, why, sizeof(why));
+        if (on < 0)
+                return PGS_EXIT_FAILED;
+        if (!strcmp(sub, "status")) {
+                printf("generator: %s\n", c.g->name);
+                printf("pgs: %s%s%s\n", on ? "enabled" : "not enabled", on ? "" : " (", on ? "" : why);
+                if (!on)
+                        printf(")\n");
+                report_images(&c, on);
+                report_underminers(&c);
+                return c.warnings ? PGS_EXIT_PARTIAL : PGS_EXIT_OK;
+        }
+        bool enable = !strcmp(sub, "enable");
+        char *old = NULL, *new = NULL;
+        size_t old_len = 0, new_len = 0;
+        if (plan_conf(&c, enable, &old, &old_len, &new, &new_len) < 0)
+                return PGS_EXIT_FAILED;
+        bool change = (!old != !new) || (old && (old_len != new_len || memcmp(old, new, old_len)));
+        if (!change) {
+                printf("pgs initramfs: %s: pgs is already %s\n", c.g->name, enable ? "enabled" : "disabled");
+                if (c.dry_run)
+                        return PGS_EXIT_OK;
+        } else {
+                char p[600];
+                snprintf(p, sizeof(p), "/%s", c.g->conf);
+                diff_unified(stdout, p, old, old_len, new, new_len);
+        }
+        if (c.dry_run) {
+                printf("would run:");
+                for (size_t i = 0; c.g->regen[i]; i++)
+                        printf(" %s", c.g->regen[i]);
+                printf("\n");
+                return PGS_EXIT_OK;
+        }
+        int rc = 0;
+        if (change)
+                rc = new ? fs_write_file_atomic(&c.root, c.g->conf, new, new_len, 0644)
+                         : (unlinkat(c.root.fd, c.g->conf, 0) < 0 ? -errno : 0);
+        if (rc < 0) {
+                err("/%s: %s; nothing changed", c.g->conf, strerror(-rc));
+                return PGS_EXIT_FAILED;
+        }
+        if (regen_and_verify(&c, enable) < 0) {
+                /* put the configuration back as it was; the images follow it again */
+                if (change)
+                        old ? fs_write_file_atomic(&c.root, c.g->conf, old, old_len, 0644) : unlinkat(c.root.fd, c.g->conf, 0);
+                err("/%s is back as it was", c.g->conf);
+                return PGS_EXIT_FAILED;
+        }
+        printf("pgs initramfs: %s in the %s images\n", enable ? "pgs-early is" : "pgs-early is no longer", c.g->name);
+        return PGS_EXIT_OK;
+}
