@@ -456,9 +456,10 @@ int cmd_initramfs(int argc, char **argv)
                 return PGS_EXIT_FAILED;
         if (!strcmp(sub, "status")) {
                 printf("generator: %s\n", c.g->name);
-                printf("pgs: %s%s%s\n", on ? "enabled" : "not enabled", on ? "" : " (", on ? "" : why);
-                if (!on)
-                        printf(")\n");
+                if (on)
+                        printf("pgs: enabled\n");
+                else
+                        printf("pgs: not enabled (%s)\n", why);
                 report_images(&c, on);
                 report_underminers(&c);
                 return c.warnings ? PGS_EXIT_PARTIAL : PGS_EXIT_OK;

@@ -20,7 +20,7 @@ mkroot() {
   rm -rf "$ORIG"; cp -a "$R" "$ORIG"
 }
 standin() { # standin NAME [exit status]
-  printf '#!/bin/sh\necho "%s $*" >> "$PGS_SYSROOT/calls.log"\nexit %s\n' "$1" "${2:-0}" > "$R/usr/sbin/$1"
+  printf '#!/bin/sh\n[ -n "$PGS_SYSROOT" ] || exit 99\necho "%s $*" >> "$PGS_SYSROOT/calls.log"\nexit %s\n' "$1" "${2:-0}" > "$R/usr/sbin/$1"
   chmod +x "$R/usr/sbin/$1"
   rm -rf "$ORIG"; cp -a "$R" "$ORIG"
 }
@@ -246,6 +246,7 @@ awkward() { # awkward 'FILE CONTENT' → apply/revert round trip, prints the eff
 real_grub_mkconfig() {
   cat > "$R/usr/sbin/grub-mkconfig" <<'EOS'
 #!/bin/sh
+[ -n "$PGS_SYSROOT" ] || exit 99
 exec unshare -m sh -c '
   mount --bind "$PGS_SYSROOT/etc/default" /etc/default || exit 1
   mount --bind "$PGS_SYSROOT/etc/grub.d" /etc/grub.d || exit 1

@@ -163,3 +163,63 @@ vmt_dracut_image() {
     dracut --quiet --no-hostonly --force --conf "$VMT_OUT/dracut.conf" --confdir "$VMT_OUT/dracut-confdir" \
     --kver "$kver" "$out"
 }
+
+# vmt_mkinitcpio_image OUT.cpio.gz CONF "MODULES" — a busybox image assembled
+# the way mkinitcpio's init runs one: MODULES loaded first with the real kmod
+# modprobe (which honours pgs's softdep/install lines), then every hook's
+# run_earlyhook in HOOKS order (pgs's real runtime hook), then run_hook (a
+# udev stand-in: coldplug by modalias, and the SR-IOV rule's call). The
+# install hook's build() output comes from tests/harness/mkinitcpio.sh.
+vmt_mkinitcpio_image() {
+  local out=$1 conf=$2 modules=$3 kver root=$VMT_OUT/mkinitcpio-root b=$VMT_TOP/build/installers
+  kver=$(vmt_kver)
+  rm -rf "$root"; mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,run,tmp,lib,lib64,hooks,usr/lib/pgs,lib/modules/"$kver"}
+  ( . "$VMT_TOP/tests/harness/mkinitcpio.sh"
+    # the install hook reads its files from where make install puts them: give it the build tree's
+    sed -e "s|\"@DATADIR@|\"$b/share|g; s|/usr/share/pgs/|$b/share/|g" "$b/mkinitcpio/install/pgs" > "$VMT_OUT/install-pgs"
+    mkdir -p "$VMT_OUT/install"; cp "$VMT_OUT/install-pgs" "$VMT_OUT/install/pgs"
+    PGS_EARLY_SRC=$VMT_TOP/build/pgs-early.stripped PGS_CONF_SRC=$conf \
+      harness_build "$root" "base pgs udev" "$VMT_OUT/install" "$b/mkinitcpio/hooks" ) || return 1
+  cp /bin/busybox "$root/bin/busybox"
+  cp /bin/kmod "$root/bin/kmod"
+  for l in $(ldd /bin/kmod | awk '/=>/ { print $3 } /ld-linux/ { print $1 }'); do
+    mkdir -p "$root$(dirname "$l")"; cp -L "$l" "$root$l"
+  done
+  vmt_add_modules "$root" "$kver" vfio-pci bochs snd-hda-intel snd-hda-codec-generic nvme
+  cp /lib/modules/"$kver"/modules.{order,builtin,builtin.modinfo} "$root/lib/modules/$kver/" 2>/dev/null
+  depmod -b "$root" "$kver"
+  cat > "$root/hooks/udev" <<'EOH'
+# udev stand-in: run_earlyhook would start udevd; run_hook triggers coldplug
+run_hook() {
+  for d in /sys/bus/pci/devices/*; do /sbin/modprobe -q "$(cat "$d/modalias")" 2>/dev/null; done
+  for d in /sys/bus/pci/devices/*; do   # 60-pgs-sriov.rules: bound PFs
+    [ -e "$d/sriov_totalvfs" ] && [ -e "$d/driver" ] && /usr/lib/pgs/pgs-early --sriov "${d##*/}"
+  done
+}
+EOH
+  cat > "$root/init" <<EOI
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+ln -sf /bin/kmod /sbin/modprobe
+export PATH=/sbin:/bin
+mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
+echo /sbin/modprobe > /proc/sys/kernel/modprobe
+HOOKS="base pgs udev"
+MODULES="$modules"
+# mkinitcpio's init: MODULES before any hook (kmod's modprobe: busybox's
+# shell would run its own applet for a bare "modprobe")
+[ -n "\$MODULES" ] && /sbin/modprobe -qab \$MODULES
+for h in \$HOOKS; do unset -f run_earlyhook; [ -r /hooks/\$h ] && . /hooks/\$h && command -v run_earlyhook >/dev/null && run_earlyhook; done
+for h in \$HOOKS; do unset -f run_hook; [ -r /hooks/\$h ] && . /hooks/\$h && command -v run_hook >/dev/null && run_hook; done
+for d in /sys/bus/pci/devices/*; do
+  drv=-; [ -e "\$d/driver" ] && drv=\$(basename "\$(readlink "\$d/driver")")
+  echo "PGSTEST after \${d##*/} \$(cat "\$d/class") \$drv"
+done
+echo "PGSTEST numvfs \$(cat /sys/bus/pci/devices/0000:02:00.0/sriov_numvfs)"
+dmesg | grep -E 'pgs-early' | sed 's/^/PGSTEST kmsg /'
+echo "PGSTEST end"
+poweroff -f
+EOI
+  chmod +x "$root/init"
+  (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"
+}

@@ -1,0 +1,221 @@
+#!/usr/bin/env bats
+# Installer files and `pgs initramfs` on sandbox roots. Real images are built
+# and booted in tests/vmtest/images; here: the hooks' contents, the mkinitcpio
+# install hook through tests/harness/mkinitcpio.sh (mkinitcpio is not packaged
+# for Debian, so this follows its documented hook API instead of running it),
+# and pgs initramfs against stand-ins for the generators and their listers.
+
+load helper
+B=$TOP/build/installers
+
+harness() { # harness "HOOKS" → $BR
+  BR=$BATS_TEST_TMPDIR/buildroot
+  rm -rf "$BR"
+  ( . "$TOP/tests/harness/mkinitcpio.sh"
+    mkdir -p "$BATS_TEST_TMPDIR/inst"
+    sed "s|\"@DATADIR@|\"$B/share|g; s|/usr/share/pgs/|$B/share/|g" "$B/mkinitcpio/install/pgs" > "$BATS_TEST_TMPDIR/inst/pgs"
+    printf '[vfio]\nbind = auto\n' > "$BATS_TEST_TMPDIR/pgs.conf"
+    PGS_EARLY_SRC=$TOP/build/pgs-early.stripped PGS_CONF_SRC=$BATS_TEST_TMPDIR/pgs.conf \
+      harness_build "$BR" "$1" "$BATS_TEST_TMPDIR/inst" "$B/mkinitcpio/hooks" )
+}
+
+@test "mkinitcpio busybox image: build() adds the static binary, config, vfio modules, modprobe.d, udev rule and the runtime hook" {
+  harness "base pgs udev autodetect modconf block filesystems fsck"
+  [ -x "$BR/usr/lib/pgs/pgs-early" ]
+  file "$BR/usr/lib/pgs/pgs-early" | grep -q 'statically linked'
+  [ -f "$BR/etc/pgs.conf" ]
+  grep -qx vfio-pci "$BR/.harness-modules"
+  grep -q '^softdep amdgpu pre: vfio-pci$' "$BR/etc/modprobe.d/pgs.conf"
+  grep -q '^install vfio-pci /usr/lib/pgs/pgs-early --from-modprobe; /sbin/modprobe --ignore-install vfio-pci' "$BR/etc/modprobe.d/pgs.conf"
+  grep -q 'RUN+="/usr/lib/pgs/pgs-early --sriov %k"' "$BR/usr/lib/udev/rules.d/60-pgs-sriov.rules"
+  grep -q 'run_earlyhook' "$BR/hooks/pgs"
+  [ ! -e "$BR/usr/lib/systemd/system/pgs-early.service" ]
+}
+
+@test "mkinitcpio systemd image: a unit ordered before udev instead of a runtime hook" {
+  harness "base systemd pgs autodetect modconf kms keyboard sd-vconsole block filesystems fsck"
+  [ ! -e "$BR/hooks/pgs" ]
+  u=$BR/usr/lib/systemd/system/pgs-early.service
+  grep -qx 'DefaultDependencies=no' "$u"
+  grep -qx 'Before=systemd-udevd.service systemd-udev-trigger.service sysinit.target' "$u"
+  grep -qx 'ExecStart=/usr/lib/pgs/pgs-early' "$u"
+  [ "$(readlink "$BR/usr/lib/systemd/system/sysinit.target.wants/pgs-early.service")" = ../pgs-early.service ]
+}
+
+@test "mkinitcpio help() says where the hook goes" {
+  run bash -c ". '$B/mkinitcpio/install/pgs'; help"
+  [[ "$output" == *"before 'udev' or 'systemd' in HOOKS"* ]]
+}
+
+@test "initramfs-tools: the boot script sorts before udev; the hook does nothing unless enabled" {
+  [[ pgs < udev ]]
+  grep -q '^PGS=n' "$B/initramfs-tools/hooks/pgs"
+  grep -q '\[ "$PGS" = y \] || exit 0' "$B/initramfs-tools/hooks/pgs"
+  bash -n "$B/initramfs-tools/hooks/pgs"; bash -n "$B/initramfs-tools/scripts/init-top/pgs"
+}
+
+@test "dracut: the module is included only when asked for (check returns 255)" {
+  run bash -c ". '$B/dracut/90pgs/module-setup.sh'; check"
+  [ "$status" -eq 255 ]
+  grep -q 'inst_hook pre-udev 00' "$B/dracut/90pgs/module-setup.sh"
+}
+
+# --- pgs initramfs on sandbox roots with stand-in generators ------------------
+
+# a generator stand-in that "builds" /boot/IMAGE as a file list, with pgs's
+# files when its configuration enables pgs; the lister stand-in prints it
+mkgen() { # mkgen mkinitcpio|dracut|initramfs-tools
+  R=$BATS_TEST_TMPDIR/root; rm -rf "$R"; mkdir -p "$R/usr/bin" "$R/boot" "$R/etc/modprobe.d" "$R/proc"
+  echo "BOOT_IMAGE=/vmlinuz root=/dev/sda1 quiet" > "$R/proc/cmdline"
+  echo '[vfio]
+bind = auto' > "$R/etc/pgs.conf"
+  case $1 in
+    mkinitcpio)
+      cat > "$R/etc/mkinitcpio.conf" <<'EOC'
+# vim:set ft=sh
+MODULES=()
+BINARIES=()
+FILES=()
+HOOKS=(base udev autodetect microcode modconf kms keyboard keymap consolefont block filesystems fsck)
+#COMPRESSION="zstd"
+EOC
+      gen=mkinitcpio lister=lsinitcpio img=initramfs-linux.img
+      on='[[ " $(. "$PGS_SYSROOT/etc/mkinitcpio.conf"; echo "${HOOKS[*]}") " == *" pgs "* ]]' ;;
+    dracut)
+      mkdir -p "$R/etc/dracut.conf.d"; : > "$R/etc/dracut.conf"
+      gen=dracut lister=lsinitrd img=initramfs-6.6.1.img on='[ -e "$PGS_SYSROOT/etc/dracut.conf.d/90-pgs.conf" ]' ;;
+    initramfs-tools)
+      mkdir -p "$R/etc/initramfs-tools/conf.d"; echo 'MODULES=most' > "$R/etc/initramfs-tools/initramfs.conf"
+      gen=update-initramfs lister=lsinitramfs img=initrd.img-6.1.0-56-amd64 on='grep -q PGS=y "$PGS_SYSROOT/etc/initramfs-tools/conf.d/pgs" 2>/dev/null' ;;
+  esac
+  cat > "$R/usr/bin/$gen" <<EOS
+#!/bin/bash
+[ -n "\$PGS_SYSROOT" ] || { echo "stand-in run without PGS_SYSROOT" >&2; exit 99; }
+echo "$gen \$*" >> "\$PGS_SYSROOT/calls.log"
+{ echo usr/bin/modprobe; if $on; then echo usr/lib/pgs/pgs-early; echo etc/pgs.conf; fi; } > "\$PGS_SYSROOT/boot/$img"
+EOS
+  printf '#!/bin/sh\ncat "$1"\n' > "$R/usr/bin/$lister"
+  chmod +x "$R/usr/bin/$gen" "$R/usr/bin/$lister"
+  PGS_SYSROOT=$R "$R/usr/bin/$gen"
+  rm -f "$R/calls.log"
+  ORIG=$BATS_TEST_TMPDIR/orig; rm -rf "$ORIG"; cp -a "$R" "$ORIG"
+}
+pgsi() { "$TOP/build/pgs" initramfs "$@" --sysroot "$R"; }
+
+@test "mkinitcpio: enable puts pgs before udev, rebuilds, confirms by listing; disable restores the bytes" {
+  mkgen mkinitcpio
+  run pgsi status
+  [[ "$output" == *"generator: mkinitcpio"* ]]
+  [[ "$output" == *"pgs: not enabled (pgs is not in HOOKS)"* ]]
+  [[ "$output" == *"/boot/initramfs-linux.img: pgs-early MISSING"* ]]
+  run pgsi enable
+  [ "$status" -eq 0 ]
+  grep -qx 'HOOKS=(base pgs udev autodetect microcode modconf kms keyboard keymap consolefont block filesystems fsck)' "$R/etc/mkinitcpio.conf"
+  [[ "$output" == *"/boot/initramfs-linux.img: pgs-early inside"* ]]
+  [ "$(cat "$R/calls.log")" = "mkinitcpio -P" ]
+  run pgsi status
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"pgs: enabled"* ]]
+  run pgsi disable
+  [ "$status" -eq 0 ]
+  cmp "$ORIG/etc/mkinitcpio.conf" "$R/etc/mkinitcpio.conf"
+  [[ "$output" == *"/boot/initramfs-linux.img: pgs-early not inside"* ]]
+}
+
+@test "mkinitcpio with the systemd hook: pgs goes before systemd" {
+  mkgen mkinitcpio
+  sed -i 's/HOOKS=(base udev/HOOKS=(base systemd/' "$R/etc/mkinitcpio.conf"; cp "$R/etc/mkinitcpio.conf" "$ORIG/etc/"
+  pgsi enable
+  grep -qx 'HOOKS=(base pgs systemd autodetect microcode modconf kms keyboard keymap consolefont block filesystems fsck)' "$R/etc/mkinitcpio.conf"
+  pgsi disable
+  cmp "$ORIG/etc/mkinitcpio.conf" "$R/etc/mkinitcpio.conf"
+}
+
+@test "dracut and initramfs-tools: enable writes the file pgs owns, disable removes it: the tree is as before" {
+  for g in dracut initramfs-tools; do
+    mkgen $g
+    run pgsi enable
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"pgs-early inside"* ]]
+    run pgsi status
+    [[ "$output" == *"generator: $g"*"pgs: enabled"* ]]
+    pgsi disable
+    rm -f "$R/calls.log"
+    diff -r -x 'initramfs-*' -x 'initrd.img-*' "$ORIG" "$R"
+  done
+}
+
+@test "a dry run prints the change and the command, and changes nothing" {
+  mkgen mkinitcpio
+  run pgsi enable --dry-run
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"-HOOKS=(base udev"*"+HOOKS=(base pgs udev"*"would run: mkinitcpio -P"* ]]
+  diff -r "$ORIG" "$R"
+}
+
+@test "status reports a stale image, vfio-pci.ids and early native drivers" {
+  mkgen mkinitcpio
+  pgsi enable
+  touch -d '2001-01-01' "$R/boot/initramfs-linux.img"
+  echo "BOOT_IMAGE=/vmlinuz root=/dev/sda1 vfio-pci.ids=10de:1b80,10de:10f0" > "$R/proc/cmdline"
+  echo "options vfio-pci ids=10de:1b80" > "$R/etc/modprobe.d/vfio.conf"
+  sed -i 's/^MODULES=()/MODULES=(amdgpu)/' "$R/etc/mkinitcpio.conf"
+  run pgsi status
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"older than /etc/pgs.conf: its copy of the config is stale; rebuild it"* ]]
+  [[ "$output" == *"vfio-pci.ids= on the kernel command line grabs every device with those ids"* ]]
+  [[ "$output" == *"/etc/modprobe.d/vfio.conf: 'options vfio-pci ids=10de:1b80' grabs every device"* ]]
+  [[ "$output" == *"/etc/mkinitcpio.conf loads amdgpu early; pgs's modprobe.d softdep still runs pgs-early before it"* ]]
+}
+
+@test "a rebuild that fails puts the configuration back" {
+  mkgen mkinitcpio
+  printf '#!/bin/sh\nexit 3\n' > "$R/usr/bin/mkinitcpio"; cp "$R/usr/bin/mkinitcpio" "$ORIG/usr/bin/"
+  run pgsi enable
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"mkinitcpio failed (status 3)"*"/etc/mkinitcpio.conf is back as it was"* ]]
+  cmp "$ORIG/etc/mkinitcpio.conf" "$R/etc/mkinitcpio.conf"
+}
+
+@test "no generator, a bad one named, a HOOKS line without udev: clear errors, nothing changed" {
+  R=$BATS_TEST_TMPDIR/empty; mkdir -p "$R"
+  run pgsi status
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"no initramfs generator found"* ]]
+  run pgsi status --generator genkernel
+  [ "$status" -eq 64 ]
+  mkgen mkinitcpio
+  sed -i 's/HOOKS=(base udev/HOOKS=(base/' "$R/etc/mkinitcpio.conf"; cp "$R/etc/mkinitcpio.conf" "$ORIG/etc/"
+  run pgsi enable
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"HOOKS in /etc/mkinitcpio.conf has neither udev nor systemd"* ]]
+  diff -r "$ORIG" "$R"
+}
+
+@test "real initramfs-tools: enable makes update-initramfs build an image that lsinitramfs shows pgs-early in" {
+  command -v mkinitramfs >/dev/null || skip "initramfs-tools is not installed"
+  kver=$(. "$TOP/tests/vmtest/lib.sh"; vmt_kver) || skip "no kernel"
+  R=$BATS_TEST_TMPDIR/itools; rm -rf "$R"; mkdir -p "$R/usr/sbin" "$R/boot" "$R/etc" "$R/proc"
+  cp -a /etc/initramfs-tools "$R/etc/"
+  sed -i 's/^MODULES=.*/MODULES=list/' "$R/etc/initramfs-tools/initramfs.conf"
+  cp "$B/initramfs-tools/hooks/pgs" "$R/etc/initramfs-tools/hooks/pgs"
+  echo '[vfio]
+bind = auto' > "$R/etc/pgs.conf"
+  # update-initramfs stand-in: the real mkinitramfs on the sandbox's configuration
+  cat > "$R/usr/sbin/update-initramfs" <<EOS
+#!/bin/sh
+[ -n "\$PGS_SYSROOT" ] || exit 99
+PGS_EARLY_SRC=$TOP/build/pgs-early.stripped PGS_CONF_SRC=\$PGS_SYSROOT/etc/pgs.conf PGS_SHARE_SRC=$B/share \\
+  exec mkinitramfs -d "\$PGS_SYSROOT/etc/initramfs-tools" -o "\$PGS_SYSROOT/boot/initrd.img-$kver" $kver
+EOS
+  printf '#!/bin/sh\nexec lsinitramfs "$@"\n' > "$R/usr/sbin/lsinitramfs"
+  chmod +x "$R/usr/sbin/update-initramfs" "$R/usr/sbin/lsinitramfs"
+  run pgsi enable
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"/boot/initrd.img-$kver: pgs-early inside"* ]]
+  lsinitramfs "$R/boot/initrd.img-$kver" | grep -qx usr/lib/pgs/pgs-early
+  run pgsi disable
+  [ "$status" -eq 0 ]
+  ! lsinitramfs "$R/boot/initrd.img-$kver" | grep -q pgs-early
+  [ ! -e "$R/etc/initramfs-tools/conf.d/pgs" ]
+}
