@@ -88,6 +88,7 @@ vmt_rootfs() {
 /bin/busybox --install -s /bin
 export PATH=/bin:/sbin
 mount -t proc proc /proc 2>/dev/null; mount -t sysfs sys /sys 2>/dev/null; mount -t devtmpfs dev /dev 2>/dev/null
+echo "pgs-test: root reached" > /dev/kmsg
 echo "PGSTEST root-reached"
 for d in /sys/bus/pci/devices/*; do
   drv=-; [ -e "$d/driver" ] && drv=$(basename "$(readlink "$d/driver")")
@@ -95,7 +96,7 @@ for d in /sys/bus/pci/devices/*; do
 done
 echo "PGSTEST numvfs $(cat /sys/bus/pci/devices/0000:02:00.0/sriov_numvfs 2>/dev/null)"
 echo "PGSTEST vfio $(ls /dev/vfio 2>/dev/null | tr '\n' ' ')"
-dmesg | grep -E 'pgs-early|Run /init|switch|Freeing unused kernel' | sed 's/^/PGSTEST kmsg /'
+dmesg | grep -E 'pgs-early|pgs-test|Run /init' | sed 's/^/PGSTEST kmsg /'
 cat /run/pgs/early 2>/dev/null | sed 's/^/PGSTEST state /'
 echo "PGSTEST end"
 poweroff -f
