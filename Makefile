@@ -28,10 +28,22 @@ B := build
 SHARED_SRC := $(wildcard shared/*.c)
 SHARED_HDR := $(wildcard shared/*.h)
 EARLY_SRC  := initramfs/early.c initramfs/pgs-early.c
-CLI_SRC    := $(wildcard cli/*.c boot-entry/*.c installers/*.c)
+CLI_SRC    := $(wildcard cli/*.c boot-entry/*.c installers/*.c) qemu-hook/restore.c
 
 .PHONY: all check demo bench install clean deps test-build installers
-all: $(B)/pgs-early $(B)/pgs test-build installers
+all: $(B)/pgs-early $(B)/pgs $(B)/pgs-qemu-hook $(B)/pgs-qemu-hook-xml test-build installers
+
+# pgs-qemu-hook: a static front (an unmanaged domain costs one small static
+# start) and the libxml2-linked worker for managed domains
+XML_CFLAGS := $(shell pkg-config --cflags libxml-2.0 2>/dev/null)
+XML_LIBS   := $(shell pkg-config --libs libxml-2.0 2>/dev/null)
+$(B)/pgs-qemu-hook: $(B)/musl/qemu-hook/front.o $(B)/musl/libpgs.a
+	$(MUSLCC) -static -Wl,--gc-sections -o $@ $^
+$(B)/host/qemu-hook/%.o: qemu-hook/%.c $(SHARED_HDR) $(wildcard qemu-hook/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) $(XML_CFLAGS) -c -o $@ $<
+$(B)/pgs-qemu-hook-xml: $(B)/host/qemu-hook/worker.o $(B)/host/qemu-hook/domain.o $(B)/libpgs.a
+	$(CC) -o $@ $^ $(XML_LIBS)
 
 # --- installer files, with the real paths substituted -------------------------
 # build/installers/ mirrors what is installed: initramfs-tools/, dracut/90pgs/,
@@ -125,6 +137,7 @@ install: $(B)/pgs-early $(B)/pgs installers
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(UDEVDIR)
 	install -m 0755 $(B)/pgs-early.stripped $(DESTDIR)$(LIBDIR)/pgs-early
 	install -m 0755 $(B)/pgs $(DESTDIR)$(BINDIR)/pgs
+	install -m 0755 $(B)/pgs-qemu-hook $(B)/pgs-qemu-hook-xml $(DESTDIR)$(LIBDIR)/
 	install -m 0644 $(B)/installers/share/* $(DESTDIR)$(DATADIR)/
 	install -m 0644 $(B)/installers/udev/60-pgs-sriov.rules $(B)/installers/host/70-pgs-vfio.rules $(DESTDIR)$(UDEVDIR)/
 	install -D -m 0644 $(B)/installers/host/limits.conf $(DESTDIR)$(SYSCONFDIR)/security/limits.d/90-pgs.conf

@@ -11,6 +11,7 @@ struct pgs_command {
 int cmd_status(int argc, char **argv);
 int cmd_boot(int argc, char **argv);      /* boot-entry/boot.c */
 int cmd_initramfs(int argc, char **argv); /* installers/initramfs.c */
+int cmd_restore(int argc, char **argv);   /* qemu-hook/restore.c */
 
 /* exit codes shared by every command */
 #define PGS_EXIT_OK      0

@@ -341,6 +341,70 @@ int fake_handle_write(const char *root, const char *rel, const char *buf, size_t
         base = base ? base + 1 : rel;
         bool in_dev = strncmp(rel, DEVDIR "/", strlen(DEVDIR) + 1) == 0;
         bool in_drv = strncmp(rel, "sys/bus/pci/drivers/", 20) == 0;
+        /* hugepage pools: the kernel gives what it can (capacity, more after
+         * compact_memory) and answers success either way (mm/hugetlb.c) */
+        if (!strncmp(rel, "sys/kernel/mm/hugepages/", 24) && !strcmp(base, "nr_hugepages")) {
+                int f = inject_fault(rel);
+                if (f < 0) {
+                        *ret = f;
+                        return 1;
+                }
+                char pool[512], b[64], d[4096];
+                snprintf(pool, sizeof(pool), "%.*s", (int)(base - rel - 1), rel);
+                const char *pn = strrchr(pool, '/') + 1;
+                unsigned long want = strtoul(buf, NULL, 10), used = 0, cap = 0;
+                if (get(P(d, ".fake/%s-used", pn), b, sizeof(b)) == 0) used = strtoul(b, NULL, 10);
+                if (get(P(d, ".fake/%s-capacity", pn), b, sizeof(b)) == 0) cap = strtoul(b, NULL, 10);
+                if (get(P(d, ".fake/%s-bonus", pn), b, sizeof(b)) == 0 && exists(P(d, ".fake/compacted")))
+                        cap += strtoul(b, NULL, 10);
+                unsigned long nr = want < cap ? want : cap;
+                if (nr < used)
+                        nr = used;
+                snprintf(b, sizeof(b), "%lu\n", nr);
+                put(P(d, "%s/nr_hugepages", pool), b);
+                snprintf(b, sizeof(b), "%lu\n", nr - used);
+                put(P(d, "%s/free_hugepages", pool), b);
+                *ret = (ssize_t)len;
+                return 1;
+        }
+        if (!strcmp(rel, "proc/sys/vm/compact_memory") || !strcmp(rel, "proc/sys/vm/drop_caches")) {
+                char d[4096];
+                if (!strcmp(base, "compact_memory"))
+                        put(P(d, ".fake/compacted"), "1\n");
+                *ret = (ssize_t)len;
+                return 1;
+        }
+        if (!strncmp(rel, "sys/devices/system/cpu/cpufreq/policy", 37) &&
+            (!strcmp(base, "scaling_governor") || !strcmp(base, "energy_performance_preference"))) {
+                int f = inject_fault(rel);
+                if (f < 0) {
+                        *ret = f;
+                        return 1;
+                }
+                char dir[512], d[4096], avail[512] = "", gov[64] = "", drv[64] = "", v[128];
+                snprintf(dir, sizeof(dir), "%.*s", (int)(base - rel - 1), rel);
+                snprintf(v, sizeof(v), "%.*s", (int)(len < 127 ? len : 127), buf);
+                v[strcspn(v, "\n")] = '\0';
+                bool governor = !strcmp(base, "scaling_governor");
+                get(P(d, "%s/%s", dir, governor ? "scaling_available_governors" : "energy_performance_available_preferences"), avail, sizeof(avail));
+                get(P(d, "%s/scaling_governor", dir), gov, sizeof(gov));
+                get(P(d, "%s/scaling_driver", dir), drv, sizeof(drv));
+                char pad[600];
+                snprintf(pad, sizeof(pad), " %s ", avail);
+                char w[140];
+                snprintf(w, sizeof(w), " %s ", v);
+                if (!strstr(pad, w))
+                        *ret = -EINVAL;
+                else if (!governor && !strcmp(drv, "intel_pstate") && !strcmp(gov, "performance") && strcmp(v, "performance"))
+                        *ret = -EBUSY;  /* intel_pstate: EPP is fixed under the performance governor */
+                else {
+                        char b[140];
+                        snprintf(b, sizeof(b), "%s\n", v);
+                        put(P(d, "%s", rel), b);
+                        *ret = (ssize_t)len;
+                }
+                return 1;
+        }
         bool special = (in_dev && (!strcmp(base, "driver_override") || !strcmp(base, "sriov_numvfs") ||
                                    !strcmp(base, "sriov_drivers_autoprobe"))) ||
                        (in_drv && (!strcmp(base, "bind") || !strcmp(base, "unbind") || !strcmp(base, "new_id"))) ||
@@ -528,6 +592,65 @@ int fake_add_device(const char *root, const char *addr, const char *id, const ch
                 read_driver(addr, cur, sizeof(cur));
                 if (!cur[0])
                         bind_dev(addr, driver);
+        }
+        return 0;
+}
+
+int fake_hugepages(const char *root, unsigned long kib, unsigned long nr, unsigned long cap, unsigned long bonus, unsigned long used, bool mounted)
+{
+        R = root;
+        char p[4096], b[64];
+        mkdirs(P(p, "sys/kernel/mm/hugepages/hugepages-%lukB", kib));
+        snprintf(b, sizeof(b), "%lu\n", nr);
+        put(P(p, "sys/kernel/mm/hugepages/hugepages-%lukB/nr_hugepages", kib), b);
+        snprintf(b, sizeof(b), "%lu\n", nr - used);
+        put(P(p, "sys/kernel/mm/hugepages/hugepages-%lukB/free_hugepages", kib), b);
+        snprintf(b, sizeof(b), "%lu\n", cap);
+        put(P(p, ".fake/hugepages-%lukB-capacity", kib), b);
+        snprintf(b, sizeof(b), "%lu\n", bonus);
+        put(P(p, ".fake/hugepages-%lukB-bonus", kib), b);
+        snprintf(b, sizeof(b), "%lu\n", used);
+        put(P(p, ".fake/hugepages-%lukB-used", kib), b);
+        mkdirs(P(p, "proc/sys/vm"));
+        put(P(p, "proc/sys/vm/compact_memory"), "");
+        put(P(p, "proc/sys/vm/drop_caches"), "0\n");
+        if (!exists(P(p, "proc/meminfo")))
+                put(P(p, "proc/meminfo"), "MemTotal:       16309876 kB\nHugepagesize:       2048 kB\n");
+        if (mounted) {
+                FILE *f = fopen(P(p, "proc/mounts"), "a");
+                if (f) {
+                        if (kib == 2048)
+                                fprintf(f, "hugetlbfs /dev/hugepages hugetlbfs rw,relatime,pagesize=2M 0 0\n");
+                        else
+                                fprintf(f, "hugetlbfs /dev/hugepages1G hugetlbfs rw,relatime,pagesize=%luM 0 0\n", kib / 1024);
+                        fclose(f);
+                }
+        }
+        return 0;
+}
+
+int fake_cpufreq(const char *root, unsigned ncpus, unsigned per_policy, const char *gov, const char *driver, bool epp)
+{
+        R = root;
+        char p[4096], b[256];
+        for (unsigned first = 0; first < ncpus; first += per_policy) {
+                char dir[128];
+                snprintf(dir, sizeof(dir), "sys/devices/system/cpu/cpufreq/policy%u", first);
+                mkdirs(P(p, "%s", dir));
+                size_t k = 0;
+                for (unsigned c = first; c < first + per_policy && c < ncpus; c++)
+                        k += (size_t)snprintf(b + k, sizeof(b) - k, "%s%u", c == first ? "" : " ", c);
+                snprintf(b + k, sizeof(b) - k, "\n");
+                put(P(p, "%s/affected_cpus", dir), b);
+                put(P(p, "%s/scaling_available_governors", dir), !strcmp(driver, "intel_pstate") ? "performance powersave\n" : "conservative ondemand userspace powersave performance schedutil\n");
+                snprintf(b, sizeof(b), "%s\n", gov);
+                put(P(p, "%s/scaling_governor", dir), b);
+                snprintf(b, sizeof(b), "%s\n", driver);
+                put(P(p, "%s/scaling_driver", dir), b);
+                if (epp) {
+                        put(P(p, "%s/energy_performance_available_preferences", dir), "default performance balance_performance balance_power power\n");
+                        put(P(p, "%s/energy_performance_preference", dir), "balance_performance\n");
+                }
         }
         return 0;
 }

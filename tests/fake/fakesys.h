@@ -32,3 +32,12 @@ int fake_init(const char *root);
 int fake_add_device(const char *root, const char *addr, const char *id, const char *class, int nargs, char **args);
 int fake_module_add(const char *root, const char *name, int nids, char **ids);
 int fake_load_driver(const char *root, const char *name);
+
+#include <stdbool.h>
+/* a hugepage pool of kib-sized pages holding nr (used of them in use); the
+ * kernel can give at most cap, cap+bonus after compact_memory; hugetlbfs
+ * mounted for it in proc/mounts when mounted */
+int fake_hugepages(const char *root, unsigned long kib, unsigned long nr, unsigned long cap, unsigned long bonus, unsigned long used, bool mounted);
+/* cpufreq policies of per_policy CPUs each, governor gov, driver (acpi-cpufreq,
+ * intel_pstate: EPP refused under the performance governor), EPP files */
+int fake_cpufreq(const char *root, unsigned ncpus, unsigned per_policy, const char *gov, const char *driver, bool epp);

@@ -8,7 +8,9 @@
  *   fakesys module ROOT NAME [VID:DID...]   a loadable driver and the ids it matches
  *   fakesys load ROOT NAME                  load it now (binds what it matches)
  *   fakesys write ROOT PATH VALUE           a write as the kernel answers it
- *   fakesys bench ROOT N                    N filler devices (NICs, bridges, ...) */
+ *   fakesys bench ROOT N                    N filler devices (NICs, bridges, ...)
+ *   fakesys hugepages ROOT KIB NR CAP BONUS USED [unmounted]
+ *   fakesys cpufreq ROOT NCPUS PER_POLICY GOVERNOR DRIVER [epp] */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -86,6 +88,11 @@ int main(int argc, char **argv)
                         fprintf(stderr, "write %s: %s\n", argv[3], strerror((int)-ret));
                         return 1;
                 }
+        } else if (!strcmp(argv[1], "hugepages") && argc >= 8) {
+                rc = fake_hugepages(root, strtoul(argv[3], NULL, 10), strtoul(argv[4], NULL, 10), strtoul(argv[5], NULL, 10),
+                                    strtoul(argv[6], NULL, 10), strtoul(argv[7], NULL, 10), argc < 9 || strcmp(argv[8], "unmounted"));
+        } else if (!strcmp(argv[1], "cpufreq") && argc >= 7) {
+                rc = fake_cpufreq(root, (unsigned)atoi(argv[3]), (unsigned)atoi(argv[4]), argv[5], argv[6], argc > 7 && !strcmp(argv[7], "epp"));
         } else if (!strcmp(argv[1], "bench") && argc == 4) {
                 int n = atoi(argv[3]);
                 for (int i = 0; i < n && rc == 0; i++) {

@@ -1,0 +1,21 @@
+/* qemu-hook/domain.h — what pgs reads from a domain's live XML. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "shared/cpulist.h"
+
+struct domain {
+        char name[256];
+        char uuid[37];
+        unsigned long long mem_kib;     /* <memory> */
+        bool hugepages;                 /* <memoryBacking><hugepages> */
+        unsigned long page_kib;         /* its <page size>; 0: the default size */
+        struct cpuset vcpus;            /* union of <cputune><vcpupin cpuset> */
+        bool managed;                   /* <metadata><pgs:vm xmlns:pgs="urn:pgs:domain:1"> */
+        bool want_hugepages, want_governor;
+};
+
+/* Parse XML (no network, no entity expansion, no DTD; a DOCTYPE is refused).
+ * On error, msg says why. */
+int domain_parse(const char *xml, size_t len, struct domain *ret, char *msg, size_t msgsize);

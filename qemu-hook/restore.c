@@ -1,0 +1,122 @@
+/* qemu-hook/restore.c — `pgs restore [DOMAIN]`: undo what pgs-qemu-hook left
+ * behind when libvirtd crashed or the hook was killed before release. Never
+ * while that domain's QEMU still runs: libvirt reconnects to running guests
+ * and will call release itself. */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/pgs.h"
+#include "shared/journal.h"
+#include "shared/root.h"
+
+/* the pid of a process whose command line carries -uuid UUID (QEMU), or 0 */
+static long qemu_running(const struct pgs_root *r, const char *uuid)
+{
+        struct dirent **list;
+        int n = scandirat(r->fd, "proc", &list, NULL, NULL);
+        long found = 0;
+        for (int i = 0; i < n; i++) {
+                const char *d = list[i]->d_name;
+                if (!found && d[0] >= '1' && d[0] <= '9') {
+                        char p[300], *t;
+                        size_t len;
+                        snprintf(p, sizeof(p), "proc/%s/cmdline", d);
+                        if (fs_read_file(r, p, 1 << 20, &t, &len) == 0) {
+                                for (size_t k = 0; k + 1 < len; k++)
+                                        if (!strcmp(t + k, "-uuid") && k + 6 < len && !strcmp(t + k + 6, uuid))
+                                                found = strtol(d, NULL, 10);
+                                free(t);
+                        }
+                }
+                free(list[i]);
+        }
+        if (n >= 0)
+                free(list);
+        return found;
+}
+
+static void say(void *ud, const char *m)
+{
+        printf("  %s\n", m);
+}
+
+int cmd_restore(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "sysroot", required_argument, NULL, 'r' }, { "dry-run", no_argument, NULL, 'n' },
+                { "help", no_argument, NULL, 'h' }, { 0 },
+        };
+        const char *sysroot = NULL;
+        bool dry = false;
+        int o;
+        optind = 1;
+        while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+                switch (o) {
+                case 'r': sysroot = optarg; break;
+                case 'n': dry = true; break;
+                case 'h':
+                        puts("Usage: pgs restore [DOMAIN|UUID] [--dry-run] [--sysroot DIR]\n\n"
+                             "Undo what pgs-qemu-hook changed for domains that were never released\n"
+                             "(libvirtd crashed, the hook was killed): hugepages, governors, EPP.\n"
+                             "A domain whose QEMU still runs is left alone.");
+                        return PGS_EXIT_OK;
+                default: return PGS_EXIT_USAGE;
+                }
+        }
+        const char *want = optind < argc ? argv[optind] : NULL;
+        struct pgs_root root;
+        if (root_open(&root, sysroot) < 0) {
+                fprintf(stderr, "pgs restore: --sysroot %s: cannot open it\n", sysroot);
+                return PGS_EXIT_USAGE;
+        }
+        int lock = dry ? -1 : journal_lock(&root, 30000);
+        if (!dry && lock < 0) {
+                fprintf(stderr, "pgs restore: cannot take /run/pgs/lock: %s\n", strerror(-lock));
+                return PGS_EXIT_FAILED;
+        }
+        struct dirent **list;
+        int n = scandirat(root.fd, "run/pgs", &list, NULL, alphasort), found = 0, failed = 0, done = 0;
+        for (int i = 0; i < n; i++) {
+                const char *u = list[i]->d_name;
+                char name[256] = "?";
+                if (uuid_valid(u)) {
+                        journal_name(&root, u, name, sizeof(name));
+                        if (!want || !strcmp(want, u) || !strcmp(want, name)) {
+                                found++;
+                                long pid = qemu_running(&root, u);
+                                if (pid) {
+                                        fprintf(stderr, "pgs restore: %s (%s): its QEMU is still running (pid %ld); libvirt releases it when it stops\n",
+                                                name, u, pid);
+                                        failed++;
+                                } else if (dry) {
+                                        printf("would restore %s (%s)\n", name, u);
+                                } else {
+                                        printf("restoring %s (%s)\n", name, u);
+                                        int rc = journal_undo(&root, u, say, NULL);
+                                        if (rc < 0) {
+                                                fprintf(stderr, "pgs restore: %s: %s; the journal stays\n", name, strerror(-rc));
+                                                failed++;
+                                        } else {
+                                                printf("restored %s (%s)\n", name, u);
+                                                done++;
+                                        }
+                                }
+                        }
+                }
+                free(list[i]);
+        }
+        if (n >= 0)
+                free(list);
+        journal_unlock(lock);
+        if (want && !found) {
+                fprintf(stderr, "pgs restore: no journal for '%.64s' in /run/pgs\n", want);
+                return PGS_EXIT_FAILED;
+        }
+        if (!found)
+                puts("pgs restore: nothing to restore");
+        return failed ? (done ? PGS_EXIT_PARTIAL : PGS_EXIT_FAILED) : PGS_EXIT_OK;
+}

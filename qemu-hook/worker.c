@@ -1,0 +1,305 @@
+/* qemu-hook/worker.c — pgs-qemu-hook-xml, the part of the libvirt hook that
+ * reads domain XML (libxml2) and tunes the host for a managed domain:
+ *
+ *   prepare begin   hugepages (<pgs:hugepages/>), the performance governor on
+ *                   the cpufreq policies covering the vCPUs (<pgs:governor/>).
+ *                   Done at prepare, before QEMU exists, so that anything that
+ *                   cannot be had fails the start with pgs's message, and one
+ *                   journal covers it all.
+ *   release end     undo, newest first, exactly what this domain changed.
+ *
+ * Every change is journaled before it is made (shared/journal.c); a failing
+ * prepare undoes what it did so far. Never calls libvirt; never sleeps to wait
+ * for the kernel. Messages go to stderr, which virsh start shows. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <unistd.h>
+
+#include "qemu-hook/domain.h"
+#include "shared/journal.h"
+#include "shared/proc.h"
+#include "shared/root.h"
+
+#define HUGEPAGE_DEADLINE_MS 2000
+#define LOCK_TIMEOUT_MS 30000
+
+static void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void msg(const char *fmt, ...)
+{
+        va_list ap;
+        fputs("pgs-qemu-hook: ", stderr);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+}
+
+static void report(void *ud, const char *m)
+{
+        msg("%s: %s", (const char *)ud, m);
+}
+
+/* the printable form of a name for messages */
+static const char *shown(const char *s, char *buf, size_t size)
+{
+        size_t k = 0;
+        for (; *s && k + 5 < size; s++)
+                k += (size_t)snprintf(buf + k, size - k, (unsigned char)*s >= 0x20 && *s != 0x7f ? "%c" : "\\x%02x", (unsigned char)*s);
+        buf[k] = '\0';
+        return buf;
+}
+
+static unsigned long default_page_kib(struct pgs_root *r)
+{
+        char *t;
+        size_t len;
+        unsigned long v = 0;
+        if (fs_read_file(r, "proc/meminfo", 1 << 16, &t, &len) == 0) {
+                char *p = strstr(t, "Hugepagesize:");
+                if (p)
+                        sscanf(p, "Hugepagesize: %lu kB", &v);
+                free(t);
+        }
+        return v;
+}
+
+/* is a hugetlbfs mounted for this page size? (libvirt needs one) */
+static bool hugetlbfs_for(struct pgs_root *r, unsigned long kib, unsigned long dflt)
+{
+        char *t;
+        size_t len;
+        bool found = false;
+        if (fs_read_file(r, "proc/mounts", 1 << 20, &t, &len) < 0)
+                return false;
+        char *save;
+        for (char *l = strtok_r(t, "\n", &save); l && !found; l = strtok_r(NULL, "\n", &save)) {
+                char dev[256], dir[512], type[64], opts[512];
+                if (sscanf(l, "%255s %511s %63s %511s", dev, dir, type, opts) != 4 || strcmp(type, "hugetlbfs"))
+                        continue;
+                unsigned long sz = dflt;
+                char *p = strstr(opts, "pagesize=");
+                if (p) {
+                        char unit = 0;
+                        unsigned long v = 0;
+                        sscanf(p + 9, "%lu%c", &v, &unit);
+                        sz = unit == 'G' ? v * 1024 * 1024 : unit == 'M' ? v * 1024 : unit == 'K' || unit == 'k' ? v : v / 1024;
+                }
+                found = sz == kib;
+        }
+        free(t);
+        return found;
+}
+
+static const char *size_str(unsigned long kib, char *buf, size_t size)
+{
+        if (kib >= 1024 * 1024 && kib % (1024 * 1024) == 0)
+                snprintf(buf, size, "%lu GiB", kib / 1024 / 1024);
+        else if (kib >= 1024 && kib % 1024 == 0)
+                snprintf(buf, size, "%lu MiB", kib / 1024);
+        else
+                snprintf(buf, size, "%lu KiB", kib);
+        return buf;
+}
+
+static int hugepages_prepare(struct pgs_root *r, struct journal *j, const struct domain *d)
+{
+        unsigned long dflt = default_page_kib(r), kib = d->page_kib ? d->page_kib : dflt;
+        char sz[32], pool[160], p[200];
+        size_str(kib, sz, sizeof(sz));
+        if (!kib) {
+                msg("%s: hugepages: this kernel has no hugepage support (no Hugepagesize in /proc/meminfo)", d->name);
+                return -ENOTSUP;
+        }
+        snprintf(pool, sizeof(pool), "sys/kernel/mm/hugepages/hugepages-%lukB", kib);
+        if (!fs_exists(r, pool)) {
+                msg("%s: hugepages: the kernel offers no %s pages (/%s is missing; boot with hugepagesz=%s)", d->name, sz, pool,
+                    kib >= 1024 * 1024 ? "1G" : "2M");
+                return -ENOENT;
+        }
+        if (!hugetlbfs_for(r, kib, dflt)) {
+                msg("%s: hugepages: no hugetlbfs is mounted for %s pages; mount one (mount -t hugetlbfs -o pagesize=%s none /dev/hugepages%s) and restart libvirtd, which looks for them when it starts",
+                    d->name, sz, kib >= 1024 * 1024 ? "1G" : "2M", kib >= 1024 * 1024 ? "1G" : "");
+                return -ENOENT;
+        }
+        unsigned long need = (unsigned long)((d->mem_kib + kib - 1) / kib);
+        uint64_t nr, fr;
+        snprintf(p, sizeof(p), "%s/free_hugepages", pool);
+        int rc = fs_read_u64(r, p, 10, &fr);
+        char nrp[200];
+        snprintf(nrp, sizeof(nrp), "%s/nr_hugepages", pool);
+        if (rc == 0)
+                rc = fs_read_u64(r, nrp, 10, &nr);
+        if (rc < 0) {
+                msg("%s: hugepages: cannot read /%s: %s", d->name, pool, strerror(-rc));
+                return rc;
+        }
+        if (fr >= need) {
+                msg("%s: hugepages: %lu × %s needed, %lu free already (a boot reservation or pages no VM uses): nothing to allocate",
+                    d->name, need, sz, (unsigned long)fr);
+                return 0;
+        }
+        unsigned long shortfall = need - (unsigned long)fr, target = (unsigned long)nr + shortfall;
+        rc = journal_pages_begin(j, nrp, (unsigned long)nr);
+        if (rc < 0)
+                return rc;
+        char v[32];
+        snprintf(v, sizeof(v), "%lu", target);
+        uint64_t got = nr, t0 = now_usec();
+        /* write, read back; when short: drop caches and compact, once per round,
+         * until the deadline (not 1000 blind retries) */
+        for (int round = 0;; round++) {
+                rc = fs_write_str(r, nrp, v);
+                if (fs_read_u64(r, nrp, 10, &got) < 0)
+                        got = nr;
+                if (got >= target || now_usec() - t0 > (uint64_t)HUGEPAGE_DEADLINE_MS * 1000 || round >= 3)
+                        break;
+                fs_write_str(r, "proc/sys/vm/drop_caches", "3");
+                fs_write_str(r, "proc/sys/vm/compact_memory", "1");
+        }
+        unsigned long added = got > nr ? (unsigned long)(got - nr) : 0;
+        int rc2 = journal_pages_end(j, nrp, added);
+        if (got < target) {
+                msg("%s: hugepages: needs %lu × %s (%llu MiB); %lu were free and only %lu more could be allocated (%lu short) after dropping caches and compacting memory. Reserve them at boot: hugepages=%lu%s on the kernel command line (pgs boot apply --hugepages %s:%lu)",
+                    d->name, need, sz, d->mem_kib / 1024, (unsigned long)fr, added, target - (unsigned long)got, need,
+                    kib >= 1024 * 1024 ? " hugepagesz=1G default_hugepagesz=1G" : "", kib >= 1024 * 1024 ? "1G" : "2M", need);
+                return -ENOMEM;
+        }
+        if (rc2 < 0)
+                return rc2;
+        msg("%s: hugepages: %lu × %s ready (%lu were free, %lu added)", d->name, need, sz, (unsigned long)fr, added);
+        (void)rc;
+        return 0;
+}
+
+static bool word_in(const char *list, const char *w)
+{
+        size_t l = strlen(w);
+        for (const char *p = list; (p = strstr(p, w)); p += l)
+                if ((p == list || p[-1] == ' ') && (!p[l] || p[l] == ' ' || p[l] == '\n'))
+                        return true;
+        return false;
+}
+
+static int governor_prepare(struct pgs_root *r, struct journal *j, const struct domain *d)
+{
+        if (cpuset_empty(&d->vcpus)) {
+                msg("%s: governor: the domain pins no vCPUs (<cputune><vcpupin>); left alone", d->name);
+                return 0;
+        }
+        struct dirent **list;
+        int n = scandirat(r->fd, "sys/devices/system/cpu/cpufreq", &list, NULL, alphasort), rc = 0, done = 0;
+        if (n < 0) {
+                msg("%s: governor: no cpufreq on this machine; left alone", d->name);
+                return 0;
+        }
+        for (int i = 0; i < n; i++) {
+                char base[300], p[400], buf[512];
+                if (rc == 0 && !strncmp(list[i]->d_name, "policy", 6)) {
+                        snprintf(base, sizeof(base), "sys/devices/system/cpu/cpufreq/%s", list[i]->d_name);
+                        struct cpuset pc = { 0 };
+                        snprintf(p, sizeof(p), "%s/affected_cpus", base);
+                        if (fs_read_str(r, p, buf, sizeof(buf)) >= 0) {
+                                for (char *s = buf; *s; s++)
+                                        if (*s == ' ')
+                                                *s = ',';
+                                cpulist_parse(buf, &pc);
+                        }
+                        snprintf(p, sizeof(p), "%s/scaling_available_governors", base);
+                        if (cpuset_intersects(&pc, &d->vcpus) && fs_read_str(r, p, buf, sizeof(buf)) >= 0 && word_in(buf, "performance")) {
+                                /* EPP first: under intel_pstate a performance governor refuses EPP writes */
+                                snprintf(p, sizeof(p), "%s/energy_performance_available_preferences", base);
+                                if (fs_read_str(r, p, buf, sizeof(buf)) >= 0 && word_in(buf, "performance")) {
+                                        snprintf(p, sizeof(p), "%s/energy_performance_preference", base);
+                                        int e = journal_hold_set(j, p, "performance");
+                                        if (e < 0 && e != -EBUSY)
+                                                rc = e;
+                                }
+                                snprintf(p, sizeof(p), "%s/scaling_governor", base);
+                                if (rc == 0)
+                                        rc = journal_hold_set(j, p, "performance");
+                                if (rc < 0)
+                                        msg("%s: governor: /%s: %s", d->name, p, strerror(-rc));
+                                else
+                                        done++;
+                        }
+                }
+                free(list[i]);
+        }
+        free(list);
+        if (rc == 0)
+                msg("%s: governor: performance on %d cpufreq polic%s covering the vCPUs", d->name, done, done == 1 ? "y" : "ies");
+        return rc;
+}
+
+int main(int argc, char **argv)
+{
+        if (argc < 3) {
+                msg("run by pgs-qemu-hook only");
+                return 1;
+        }
+        const char *name = argv[1], *op = argv[2], *sub = argc > 3 ? argv[3] : "-";
+        static char xml[1024 * 1024 + 1];
+        size_t len = 0;
+        ssize_t n;
+        while ((n = read(0, xml + len, sizeof(xml) - 1 - len)) > 0)
+                len += (size_t)n;
+        struct pgs_root root;
+        const char *sysroot = getenv("PGS_SYSROOT");
+        if (root_open(&root, sysroot) < 0) {
+                msg("PGS_SYSROOT=%s: cannot open it", sysroot ? sysroot : "");
+                return 1;
+        }
+        char sh[600];
+        shown(name, sh, sizeof(sh));
+        struct domain d;
+        char err[512];
+        if (domain_parse(xml, len, &d, err, sizeof(err)) < 0) {
+                msg("%s: %s", sh, err);
+                return 1;
+        }
+        if (!uuid_valid(d.uuid)) {
+                msg("%s: the domain XML's <uuid> is not a UUID; nothing changed", sh);
+                return 1;
+        }
+        /* the name is only ever shown, but a hostile one gets no further */
+        bool bad_form = strlen(name) > 200;
+        for (const char *s = name; *s; s++)
+                if ((unsigned char)*s < 0x20 || *s == 0x7f || *s == '/')
+                        bad_form = true;
+        if (bad_form || strcmp(name, d.name) != 0) {
+                msg("domain name '%.80s%s': %s; nothing changed", sh, strlen(sh) > 80 ? "..." : "",
+                    bad_form ? "has '/', control characters or over 200 characters" : "does not match the XML's <name>");
+                return 1;
+        }
+        int lock = journal_lock(&root, LOCK_TIMEOUT_MS);
+        if (lock < 0) {
+                msg("%s: cannot take /run/pgs/lock: %s", sh, strerror(-lock));
+                return 1;
+        }
+        int rc = 0;
+        if (!strcmp(op, "prepare") && !strcmp(sub, "begin") && d.managed) {
+                struct journal j;
+                rc = journal_open(&j, &root, d.uuid, d.name);
+                if (rc == 0 && d.want_hugepages && d.hugepages)
+                        rc = hugepages_prepare(&root, &j, &d);
+                if (rc == 0 && d.want_governor)
+                        rc = governor_prepare(&root, &j, &d);
+                if (rc < 0) {
+                        /* nothing half-done: what this prepare changed goes back */
+                        journal_undo(&root, d.uuid, report, sh);
+                        msg("%s: prepare failed; everything pgs changed for it is back as it was", sh);
+                }
+        } else if (!strcmp(op, "release") && !strcmp(sub, "end")) {
+                rc = journal_undo(&root, d.uuid, report, sh);
+                if (rc < 0)
+                        msg("%s: release: some values could not be put back (%s); the journal /run/pgs/%s stays for pgs restore", sh,
+                            strerror(-rc), d.uuid);
+        }
+        journal_unlock(lock);
+        return rc < 0 ? 1 : 0;
+}

@@ -1,0 +1,17 @@
+/* shared/cpulist.h — CPU lists as the kernel and libvirt write them
+ * ("0-3,8,10-11", libvirt's cpuset also "^2" to exclude). */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CPU_MAX 1024
+
+struct cpuset {
+        uint64_t bits[CPU_MAX / 64];
+};
+
+/* Add a list to *set (exclusions remove). -EINVAL on anything malformed. */
+int cpulist_parse(const char *s, struct cpuset *set);
+bool cpuset_has(const struct cpuset *s, unsigned cpu);
+bool cpuset_empty(const struct cpuset *s);
+bool cpuset_intersects(const struct cpuset *a, const struct cpuset *b);

@@ -1,0 +1,55 @@
+/* shared/journal.h — the change journal (undo log) of pgs-qemu-hook.
+ *
+ * Every change is written here before it is made, so release — or `pgs
+ * restore` after a crash — puts back the value that was there, not a default.
+ *
+ *   run/pgs/<uuid>          one domain's journal, appended line by line:
+ *     # pgs-hook 1
+ *     name NAME             (escaped: no spaces, newlines or slashes)
+ *     hold PATH             the domain holds PATH's value (see below)
+ *     pages-begin PATH PREV about to grow the pool at PATH from PREV
+ *     pages PATH DELTA      the domain added DELTA pages to PATH
+ *   run/pgs/shared/<key>    one per changed file, shared by the domains that
+ *                           need it changed:  orig VALUE / path PATH / holder UUID…
+ * Two VMs that both want a CPU's governor at `performance` hold it together;
+ * the original comes back when the last one releases it. Hugepage pools are
+ * counted, not restored: each domain gives back only the pages it added.
+ * The caller holds run/pgs/lock (journal_lock) around every use. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "shared/root.h"
+
+struct journal {
+        const struct pgs_root *root;
+        char uuid[37];
+        char path[64];          /* run/pgs/<uuid> */
+};
+
+/* A UUID as libvirt writes it: 8-4-4-4-12 hex digits. */
+bool uuid_valid(const char *s);
+
+int journal_lock(const struct pgs_root *r, unsigned timeout_ms);   /* returns an fd */
+void journal_unlock(int fd);
+
+int journal_open(struct journal *j, const struct pgs_root *r, const char *uuid, const char *name);
+bool journal_exists(const struct pgs_root *r, const char *uuid);
+
+/* Set a file (a sysfs/procfs attribute) to value for this domain. The first
+ * holder records the original; later holders only join. Written ahead, then
+ * written, then read back. -errno on failure (journaled, so undo is exact). */
+int journal_hold_set(struct journal *j, const char *path, const char *value);
+
+/* Hugepage pool growth: call begin before writing nr_hugepages, end after
+ * reading back what was obtained. */
+int journal_pages_begin(struct journal *j, const char *path, unsigned long prev);
+int journal_pages_end(struct journal *j, const char *path, unsigned long delta);
+
+/* Undo everything the domain's journal lists, newest first, and remove it.
+ * Returns 0, or -errno of the first step that failed (the rest is still
+ * tried); report(msg) is told about each step. Idempotent: no journal, no-op. */
+int journal_undo(const struct pgs_root *r, const char *uuid, void (*report)(void *ud, const char *msg), void *ud);
+
+/* The name recorded in a journal (for messages and `pgs restore NAME`). */
+int journal_name(const struct pgs_root *r, const char *uuid, char *buf, size_t size);

@@ -1,0 +1,224 @@
+#!/usr/bin/env bats
+# pgs-qemu-hook on fake trees: the static front exactly as libvirt runs it,
+# handing managed domains to the worker (the dynamic build, so the fake kernel
+# can be preloaded: nr_hugepages gives what "memory" allows, more after
+# compact_memory; cpufreq refuses unknown governors and, under intel_pstate,
+# EPP writes while the governor is performance).
+
+load helper
+
+UUID1=4dea22b3-1d52-d8f3-2516-782e98ab3fa0
+UUID2=8f0c7c1e-9e2a-4d3b-a1f2-0c9d8e7f6a5b
+
+setup() {
+  fk_setup
+  fk hugepages 2048 16 200 0 0          # a boot reservation of 16 pages, room for 200
+  fk cpufreq 8 2 schedutil acpi-cpufreq  # 4 policies of 2 CPUs
+}
+
+# domxml NAME UUID MEM_MIB CPUSET "PGS CHILDREN"
+domxml() {
+  local pgs=""
+  [ -n "${5-<pgs:hugepages/><pgs:governor/>}" ] && pgs="<metadata><pgs:vm xmlns:pgs=\"urn:pgs:domain:1\">${5-<pgs:hugepages/><pgs:governor/>}</pgs:vm></metadata>"
+  cat <<EOX
+<domain type='kvm' id='3'>
+  <name>$1</name>
+  <uuid>$2</uuid>
+  $pgs
+  <memory unit='KiB'>$(( $3 * 1024 ))</memory>
+  <currentMemory unit='KiB'>$(( $3 * 1024 ))</currentMemory>
+  <memoryBacking><hugepages><page size='2048' unit='KiB'/></hugepages></memoryBacking>
+  <vcpu placement='static'>2</vcpu>
+  <cputune><vcpupin vcpu='0' cpuset='${4%%,*}'/><vcpupin vcpu='1' cpuset='${4#*,}'/></cputune>
+  <os><type arch='x86_64' machine='pc-q35-7.2'>hvm</type></os>
+</domain>
+EOX
+}
+
+hook() { # hook NAME OP SUBOP < xml
+  PGS_SYSROOT=$R PGS_HOOK_WORKER=$TOP/build/pgs-qemu-hook-xml LD_PRELOAD=$TB/libfakesys.so \
+    "$TOP/build/pgs-qemu-hook" "$1" "$2" "$3" -
+}
+pool() { cat "$R/sys/kernel/mm/hugepages/hugepages-2048kB/$1"; }
+gov() { cat "$R/sys/devices/system/cpu/cpufreq/policy$1/scaling_governor"; }
+# every sysfs/procfs file's content, and the journals and shared records
+state() {
+  (cd "$R" && find sys proc -type f -print0 | sort -z | xargs -0 md5sum
+   ls run/pgs 2>/dev/null | grep -v -e '^lock$' -e '^shared$' || true
+   ls run/pgs/shared 2>/dev/null || true)
+}
+
+@test "an unmanaged domain costs one fast exit: the worker is never run, nothing changes" {
+  before=$(state)
+  domxml win10 $UUID1 1024 2,3 "" > "$BATS_TEST_TMPDIR/x"
+  for ev in "prepare begin" "start begin" "started begin" "stopped end" "release end"; do
+    PGS_SYSROOT=$R PGS_HOOK_WORKER=/nonexistent run "$TOP/build/pgs-qemu-hook" win10 $ev - < "$BATS_TEST_TMPDIR/x"
+    [ "$status" -eq 0 ]
+    [ -z "$output" ]
+  done
+  [ "$(state)" = "$before" ]
+}
+
+@test "prepare allocates only the shortfall, sets performance on the vCPUs' policies; release puts back exactly that" {
+  domxml win11 $UUID1 256 2,3 > "$BATS_TEST_TMPDIR/x"    # 128 pages; 16 free from the boot reservation
+  before=$(state)
+  run hook win11 prepare begin < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 0 ]
+  [ "$(pool nr_hugepages)" = 128 ]
+  [[ "$output" == *"hugepages: 128 × 2 MiB ready (16 were free, 112 added)"* ]]
+  [ "$(gov 2)" = performance ]
+  [ "$(gov 0)" = schedutil ]
+  [ "$(gov 4)" = schedutil ]
+  grep -qx "hold sys/devices/system/cpu/cpufreq/policy2/scaling_governor" "$R/run/pgs/$UUID1"
+  for ev in "start begin" "started begin" "stopped end"; do hook win11 $ev < "$BATS_TEST_TMPDIR/x"; done
+  run hook win11 release end < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 0 ]
+  [ "$(pool nr_hugepages)" = 16 ]
+  [ "$(gov 2)" = schedutil ]
+  [ ! -e "$R/run/pgs/$UUID1" ]
+  [ "$(state)" = "$before" ]
+}
+
+@test "a shortfall that compaction cannot cover fails prepare with what to do, and frees only what it added" {
+  domxml big $UUID1 1024 2,3 > "$BATS_TEST_TMPDIR/x"     # 512 pages, the kernel has room for 200
+  before=$(state)
+  run hook big prepare begin < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"hugepages: needs 512 × 2 MiB (1024 MiB); 16 were free and only 184 more could be allocated (312 short)"* ]]
+  [[ "$output" == *"Reserve them at boot: hugepages=512 on the kernel command line (pgs boot apply --hugepages 2M:512)"* ]]
+  [[ "$output" == *"everything pgs changed for it is back as it was"* ]]
+  [ "$(pool nr_hugepages)" = 16 ]
+  [ "$(state)" = "$before" ]
+}
+
+@test "pages that only compaction frees are obtained after drop_caches + compact_memory" {
+  fk hugepages 2048 0 100 400 0
+  domxml vm $UUID1 512 2,3 "<pgs:hugepages/>" > "$BATS_TEST_TMPDIR/x"   # 256 pages
+  run hook vm prepare begin < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 0 ]
+  [ "$(pool nr_hugepages)" = 256 ]
+  [ -e "$R/.fake/compacted" ]
+}
+
+@test "no hugetlbfs mounted for the page size: prepare fails early, nothing changed" {
+  rm "$R/proc/mounts"; fk hugepages 2048 16 200 0 0 unmounted
+  domxml vm $UUID1 256 2,3 > "$BATS_TEST_TMPDIR/x"
+  before=$(state)
+  run hook vm prepare begin < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"no hugetlbfs is mounted for 2 MiB pages"*"restart libvirtd"* ]]
+  [ "$(state)" = "$before" ]
+}
+
+@test "a write that fails at any step of prepare leaves the tree byte-identical" {
+  fk cpufreq 8 2 powersave intel_pstate epp
+  domxml vm $UUID1 256 2,5 > "$BATS_TEST_TMPDIR/x"
+  before=$(state)
+  for f in nr_hugepages=EIO policy2/energy_performance_preference=EIO policy2/scaling_governor=EIO policy4/energy_performance_preference=EACCES policy4/scaling_governor=EBUSY; do
+    PGS_FAKE_FAIL=$f run hook vm prepare begin < "$BATS_TEST_TMPDIR/x"
+    [ "$status" -eq 1 ] || { echo "$f: status $status: $output"; false; }
+    [ "$(state)" = "$before" ] || { echo "$f left changes"; diff <(echo "$before") <(state); false; }
+  done
+}
+
+@test "intel_pstate: EPP set before the governor, the governor restored first on release" {
+  fk cpufreq 8 2 powersave intel_pstate epp
+  domxml vm $UUID1 64 2,3 "<pgs:governor/>" > "$BATS_TEST_TMPDIR/x"
+  before=$(state)
+  hook vm prepare begin < "$BATS_TEST_TMPDIR/x"
+  [ "$(gov 2)" = performance ]
+  [ "$(cat "$R/sys/devices/system/cpu/cpufreq/policy2/energy_performance_preference")" = performance ]
+  run hook vm release end < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 0 ]
+  [ "$(state)" = "$before" ]
+}
+
+@test "two VMs: the first one's release keeps what the second still needs" {
+  domxml vm1 $UUID1 128 2,3 > "$BATS_TEST_TMPDIR/a"     # 64 pages
+  domxml vm2 $UUID2 128 3,4 > "$BATS_TEST_TMPDIR/b"     # 64 pages, shares policy2 (CPUs 2-3)
+  before=$(state)
+  hook vm1 prepare begin < "$BATS_TEST_TMPDIR/a"
+  echo 64 > "$R/.fake/hugepages-2048kB-used"; echo 0 > "$R/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"  # vm1 runs
+  hook vm2 prepare begin < "$BATS_TEST_TMPDIR/b"
+  [ "$(pool nr_hugepages)" = 128 ]
+  [ "$(gov 2)" = performance ] && [ "$(gov 4)" = performance ]
+  echo 0 > "$R/.fake/hugepages-2048kB-used"   # vm1 stopped: its pages are free again
+  hook vm1 release end < "$BATS_TEST_TMPDIR/a"
+  [ "$(gov 2)" = performance ]                 # vm2 still runs on CPU 3
+  [ "$(pool nr_hugepages)" = 80 ]              # vm1 gave back its 48
+  hook vm2 release end < "$BATS_TEST_TMPDIR/b"
+  [ "$(gov 2)" = schedutil ] && [ "$(gov 4)" = schedutil ]
+  [ "$(pool nr_hugepages)" = 16 ]
+  [ "$(state)" = "$before" ]
+}
+
+@test "release without prepare does nothing; release twice is the same as once" {
+  domxml vm $UUID1 128 2,3 > "$BATS_TEST_TMPDIR/x"
+  before=$(state)
+  run hook vm release end < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 0 ]
+  hook vm prepare begin < "$BATS_TEST_TMPDIR/x"
+  hook vm release end < "$BATS_TEST_TMPDIR/x"
+  hook vm release end < "$BATS_TEST_TMPDIR/x"
+  [ "$(state)" = "$before" ]
+}
+
+@test "hostile input gets a clear message and changes nothing" {
+  before=$(state)
+  long=$(printf 'x%.0s' $(seq 1200))
+  for name in "../../etc/passwd" "a/b" "$(printf 'evil\nname')" "$long"; do
+    domxml "$name" $UUID1 128 2,3 > "$BATS_TEST_TMPDIR/x"
+    run hook "$name" prepare begin < "$BATS_TEST_TMPDIR/x"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"has '/', control characters or over 200 characters; nothing changed"* ]] || { echo "name [$name]: $output"; false; }
+  done
+  domxml "my vm" $UUID1 128 2,3 > "$BATS_TEST_TMPDIR/x"
+  run hook "other" prepare begin < "$BATS_TEST_TMPDIR/x"
+  [[ "$output" == *"does not match the XML's <name>"* ]]
+  # a domain may be called --help: argv is never parsed as options
+  domxml "--help" $UUID1 128 2,3 "" > "$BATS_TEST_TMPDIR/x"
+  run hook --help prepare begin < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 0 ] && [ -z "$output" ]
+  printf '<?xml version="1.0"?>\n<!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n<domain><name>&x;</name><metadata><pgs:vm xmlns:pgs="urn:pgs:domain:1"/></metadata></domain>\n' > "$BATS_TEST_TMPDIR/x"
+  run hook vm prepare begin < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"DOCTYPE or entity declarations; refusing it, nothing changed"* ]]
+  { printf '<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'; for i in 1 2 3 4 5 6 7 8 9; do printf '<!ENTITY lol%d "&lol%s;&lol%s;&lol%s;&lol%s;&lol%s;&lol%s;&lol%s;&lol%s;&lol%s;&lol%s;">' $i $((i-1)) $((i-1)) $((i-1)) $((i-1)) $((i-1)) $((i-1)) $((i-1)) $((i-1)) $((i-1)) $((i-1)); done; printf ']><domain><name>&lol9;</name><metadata><pgs:vm xmlns:pgs="urn:pgs:domain:1"/></metadata></domain>\n'; } | sed 's/&lol0;/\&lol;/g' > "$BATS_TEST_TMPDIR/x"
+  run hook vm prepare begin < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 1 ]
+  { printf '<domain><name>vm</name><metadata><pgs:vm xmlns:pgs="urn:pgs:domain:1"/></metadata><description>'; head -c 1100000 /dev/zero | tr '\0' a; printf '</description></domain>'; } > "$BATS_TEST_TMPDIR/x"
+  run hook vm prepare begin < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"domain XML over 1 MiB on stdin; refusing it, nothing changed"* ]]
+  printf 'urn:pgs:domain:1 \x00\x01\xff garbage <<<' > "$BATS_TEST_TMPDIR/x"
+  run hook vm prepare begin < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"domain XML does not parse"* ]]
+  domxml vm "../../../../etc" 128 2,3 > "$BATS_TEST_TMPDIR/x"
+  run hook vm prepare begin < "$BATS_TEST_TMPDIR/x"
+  [[ "$output" == *"<uuid> is not a UUID; nothing changed"* ]]
+  [ "$(state)" = "$before" ]
+  [ -z "$(ls "$R/run/pgs" | grep -v -e lock -e shared)" ]
+}
+
+@test "pgs restore undoes a crashed domain's changes, but never while its QEMU runs" {
+  domxml win11 $UUID1 256 2,3 > "$BATS_TEST_TMPDIR/x"
+  before=$(state)
+  hook win11 prepare begin < "$BATS_TEST_TMPDIR/x"
+  mkdir -p "$R/proc/4711"
+  printf 'qemu-system-x86_64\0-name\0guest=win11\0-uuid\0%s\0' $UUID1 > "$R/proc/4711/cmdline"
+  LD_PRELOAD=$TB/libfakesys.so run "$TOP/build/pgs" restore win11 --sysroot "$R"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"win11 ($UUID1): its QEMU is still running (pid 4711)"* ]]
+  [ "$(gov 2)" = performance ]
+  rm -r "$R/proc/4711"
+  LD_PRELOAD=$TB/libfakesys.so run "$TOP/build/pgs" restore --dry-run --sysroot "$R"
+  [[ "$output" == *"would restore win11 ($UUID1)"* ]]
+  [ "$(gov 2)" = performance ]
+  LD_PRELOAD=$TB/libfakesys.so run "$TOP/build/pgs" restore --sysroot "$R"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"restored win11 ($UUID1)"* ]]
+  [ "$(state)" = "$before" ] || { diff <(echo "$before") <(state); false; }
+  LD_PRELOAD=$TB/libfakesys.so run "$TOP/build/pgs" restore nosuchvm --sysroot "$R"
+  [ "$status" -eq 1 ]
+}
