@@ -97,7 +97,8 @@ $(B)/pgs: $(CLI_SRC:%.c=$(B)/host/%.o) $(B)/libpgs.a
 	$(CC) -o $@ $^
 
 # --- test builds: the same sources, dynamic, so the fake kernel can be preloaded
-TEST_BINS := $(B)/test/pgs-early $(B)/test/libfakesys.so $(B)/test/fakesys $(B)/test/unit $(B)/test/timeit
+TEST_BINS := $(B)/test/pgs-early $(B)/test/libfakesys.so $(B)/test/fakesys $(B)/test/unit $(B)/test/timeit \
+             $(B)/test/readstdin $(B)/test/xmlonly
 test-build: $(TEST_BINS)
 
 $(B)/test/pgs-early: $(EARLY_SRC:%.c=$(B)/host/%.o) $(B)/libpgs.a
@@ -112,6 +113,12 @@ $(B)/test/fakesys: tests/fake/tool.c tests/fake/fakesys.c tests/fake/fakesys.h
 $(B)/test/unit: $(wildcard tests/unit/*.c tests/unit/*.h boot-entry/*.h) boot-entry/kparams.c $(SHARED_HDR) $(B)/libpgs.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCFLAGS) -o $@ $(wildcard tests/unit/*.c) boot-entry/kparams.c $(B)/libpgs.a
+$(B)/test/readstdin: tests/bench/readstdin.c
+	@mkdir -p $(dir $@)
+	$(MUSLCC) -static -Os -o $@ $<
+$(B)/test/xmlonly: tests/bench/xmlonly.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) $(XML_CFLAGS) -o $@ $< $(XML_LIBS)
 $(B)/test/timeit: tests/bench/timeit.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCFLAGS) -o $@ $<
