@@ -28,7 +28,7 @@ B := build
 SHARED_SRC := $(wildcard shared/*.c)
 SHARED_HDR := $(wildcard shared/*.h)
 EARLY_SRC  := initramfs/early.c initramfs/pgs-early.c
-CLI_SRC    := $(wildcard cli/*.c boot-entry/*.c installers/*.c) qemu-hook/restore.c
+CLI_SRC    := $(wildcard cli/*.c boot-entry/*.c installers/*.c) qemu-hook/restore.c qemu-hook/setup.c
 
 .PHONY: all check demo bench install clean deps test-build installers
 all: $(B)/pgs-early $(B)/pgs $(B)/pgs-qemu-hook $(B)/pgs-qemu-hook-xml test-build installers

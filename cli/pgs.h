@@ -12,6 +12,7 @@ int cmd_status(int argc, char **argv);
 int cmd_boot(int argc, char **argv);      /* boot-entry/boot.c */
 int cmd_initramfs(int argc, char **argv); /* installers/initramfs.c */
 int cmd_restore(int argc, char **argv);   /* qemu-hook/restore.c */
+int cmd_setup(int argc, char **argv);     /* qemu-hook/setup.c */
 
 /* exit codes shared by every command */
 #define PGS_EXIT_OK      0

@@ -1,0 +1,112 @@
+/* qemu-hook/setup.c — `pgs setup [--remove] [--dry-run]`: install pgs-qemu-hook
+ * as libvirt's qemu hook. /etc/libvirt/hooks/qemu when it is free (or already
+ * pgs's); /etc/libvirt/hooks/qemu.d/pgs when another hook owns qemu (libvirt
+ * runs every executable in qemu.d/). A daemon started without hooks never
+ * notices one added later, so it says which daemon to restart once. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/pgs.h"
+#include "shared/proc.h"
+#include "shared/root.h"
+
+#ifndef PGS_LIBDIR
+#define PGS_LIBDIR "/usr/lib/pgs"
+#endif
+#define HOOK_TARGET PGS_LIBDIR "/pgs-qemu-hook"
+
+static bool is_ours(const struct pgs_root *r, const char *path)
+{
+        char t[512];
+        return fs_readlink(r, path, t, sizeof(t)) > 0 && !strcmp(t, HOOK_TARGET);
+}
+
+/* modular daemons (Fedora, Arch) or the monolithic libvirtd (Debian 12) */
+static const char *daemon_name(const struct pgs_root *r)
+{
+        char p[512];
+        bool modular = prog_find(r, NULL, "virtqemud", p, sizeof(p)) &&
+                       (fs_exists(r, "etc/systemd/system/sockets.target.wants/virtqemud.socket") ||
+                        fs_exists(r, "etc/systemd/system/multi-user.target.wants/virtqemud.service") ||
+                        !prog_find(r, NULL, "libvirtd", p, sizeof(p)));
+        return modular ? "virtqemud" : "libvirtd";
+}
+
+int cmd_setup(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "sysroot", required_argument, NULL, 'r' }, { "dry-run", no_argument, NULL, 'n' },
+                { "remove", no_argument, NULL, 'x' }, { "help", no_argument, NULL, 'h' }, { 0 },
+        };
+        const char *sysroot = NULL;
+        bool dry = false, remove = false;
+        int o;
+        optind = 1;
+        while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+                switch (o) {
+                case 'r': sysroot = optarg; break;
+                case 'n': dry = true; break;
+                case 'x': remove = true; break;
+                case 'h':
+                        puts("Usage: pgs setup [--remove] [--dry-run] [--sysroot DIR]\n\n"
+                             "Install pgs-qemu-hook as libvirt's qemu hook: /etc/libvirt/hooks/qemu when\n"
+                             "it is free, else /etc/libvirt/hooks/qemu.d/pgs. --remove takes it away.");
+                        return PGS_EXIT_OK;
+                default: return PGS_EXIT_USAGE;
+                }
+        }
+        if (optind != argc)
+                return PGS_EXIT_USAGE;
+        struct pgs_root r;
+        if (root_open(&r, sysroot) < 0) {
+                fprintf(stderr, "pgs setup: --sysroot %s: cannot open it\n", sysroot);
+                return PGS_EXIT_USAGE;
+        }
+        const char *main_hook = "etc/libvirt/hooks/qemu", *dropin = "etc/libvirt/hooks/qemu.d/pgs", *dmn = daemon_name(&r);
+        struct stat st;
+        bool main_taken = fstatat(r.fd, main_hook, &st, AT_SYMLINK_NOFOLLOW) == 0 && !is_ours(&r, main_hook);
+        if (remove) {
+                int n = 0;
+                const char *paths[] = { main_hook, dropin };
+                for (int i = 0; i < 2; i++)
+                        if (is_ours(&r, paths[i])) {
+                                printf("%s /%s\n", dry ? "would remove" : "removing", paths[i]);
+                                if (!dry && unlinkat(r.fd, paths[i], 0) < 0) {
+                                        fprintf(stderr, "pgs setup: /%s: %s\n", paths[i], strerror(errno));
+                                        return PGS_EXIT_FAILED;
+                                }
+                                n++;
+                        }
+                if (!n)
+                        puts("pgs setup: the pgs hook is not installed");
+                else if (!dry)
+                        printf("pgs setup: restart %s once so that it forgets the hook (systemctl restart %s)\n", dmn, dmn);
+                return PGS_EXIT_OK;
+        }
+        const char *target = main_taken ? dropin : main_hook;
+        if (is_ours(&r, target)) {
+                printf("pgs setup: /%s is already pgs-qemu-hook\n", target);
+                return PGS_EXIT_OK;
+        }
+        if (main_taken)
+                printf("/%s belongs to another hook; libvirt also runs every program in qemu.d/\n", main_hook);
+        if (fstatat(r.fd, target, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+                fprintf(stderr, "pgs setup: /%s exists and is not pgs's; not replacing it\n", target);
+                return PGS_EXIT_FAILED;
+        }
+        printf("%s /%s -> %s\n", dry ? "would link" : "linking", target, HOOK_TARGET);
+        if (dry)
+                return PGS_EXIT_OK;
+        int rc = fs_mkdir_p(&r, main_taken ? "etc/libvirt/hooks/qemu.d" : "etc/libvirt/hooks", 0755);
+        if (rc < 0 || symlinkat(HOOK_TARGET, r.fd, target) < 0) {
+                fprintf(stderr, "pgs setup: /%s: %s\n", target, strerror(rc < 0 ? -rc : errno));
+                return PGS_EXIT_FAILED;
+        }
+        printf("pgs setup: restart %s once: a daemon started without this hook never notices it (systemctl restart %s)\n", dmn, dmn);
+        return PGS_EXIT_OK;
+}
