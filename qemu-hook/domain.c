@@ -108,6 +108,8 @@ int domain_parse(const char *xml, size_t len, struct domain *ret, char *msg, siz
                                         ret->want_hugepages = true;
                                 else if (!strcmp((const char *)f->name, "governor"))
                                         ret->want_governor = true;
+                                else if (!strcmp((const char *)f->name, "isolate"))
+                                        ret->want_isolate = true;
                         }
                 }
         if (number(child(dom, "memory"), "unit", &ret->mem_kib) < 0 && ret->managed) {

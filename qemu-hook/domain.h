@@ -13,7 +13,7 @@ struct domain {
         unsigned long page_kib;         /* its <page size>; 0: the default size */
         struct cpuset vcpus;            /* union of <cputune><vcpupin cpuset> */
         bool managed;                   /* <metadata><pgs:vm xmlns:pgs="urn:pgs:domain:1"> */
-        bool want_hugepages, want_governor;
+        bool want_hugepages, want_governor, want_isolate;
 };
 
 /* Parse XML (no network, no entity expansion, no DTD; a DOCTYPE is refused).

@@ -236,6 +236,106 @@ static int governor_prepare(struct pgs_root *r, struct journal *j, const struct 
         return rc;
 }
 
+static bool proc_running(struct pgs_root *r, const char *comm)
+{
+        struct dirent **list;
+        int n = scandirat(r->fd, "proc", &list, NULL, NULL);
+        bool found = false;
+        for (int i = 0; i < n; i++) {
+                char p[300], c[64];
+                if (!found && list[i]->d_name[0] >= '1' && list[i]->d_name[0] <= '9' &&
+                    path_fmt(p, sizeof(p), "proc/%s/comm", list[i]->d_name) && fs_read_str(r, p, c, sizeof(c)) >= 0 && !strcmp(c, comm))
+                        found = true;
+                free(list[i]);
+        }
+        if (n >= 0)
+                free(list);
+        return found;
+}
+
+/* Keep host work off the vCPUs' CPUs: every IRQ's affinity, the unbound
+ * workqueue cpumask, and the cpusets of the top-level cgroups (all but
+ * machine.slice, where libvirt runs the VMs) exclude them while the domain
+ * runs. Shared between domains: each one's CPUs stay excluded until it goes. */
+static int isolate_prepare(struct pgs_root *r, struct journal *j, const struct domain *d)
+{
+        if (cpuset_empty(&d->vcpus)) {
+                msg("%s: isolate: the domain pins no vCPUs (<cputune><vcpupin>); nothing to isolate", d->name);
+                return 0;
+        }
+        char buf[1024];
+        struct cpuset online = { 0 }, possible = { 0 }, host;
+        if (fs_read_str(r, "sys/devices/system/cpu/online", buf, sizeof(buf)) < 0 || cpulist_parse(buf, &online) < 0) {
+                msg("%s: isolate: cannot read /sys/devices/system/cpu/online", d->name);
+                return -EIO;
+        }
+        unsigned ncpus = 0;
+        if (fs_read_str(r, "sys/devices/system/cpu/possible", buf, sizeof(buf)) >= 0 && cpulist_parse(buf, &possible) == 0)
+                for (unsigned c = 0; c < CPU_MAX; c++)
+                        if (cpuset_has(&possible, c))
+                                ncpus = c + 1;
+        host = online;
+        cpuset_andnot(&host, &d->vcpus);
+        if (cpuset_empty(&host)) {
+                msg("%s: isolate: the vCPUs are pinned to every online CPU (%s); none would be left for the host", d->name, buf);
+                return -EINVAL;
+        }
+        int rc = 0, irqs = 0, managed = 0, groups = 0;
+        struct dirent **list;
+        int n = scandirat(r->fd, "proc/irq", &list, NULL, alphasort);
+        for (int i = 0; i < n; i++) {
+                char p[300];
+                if (rc == 0 && list[i]->d_name[0] >= '0' && list[i]->d_name[0] <= '9' &&
+                    path_fmt(p, sizeof(p), "proc/irq/%s/smp_affinity_list", list[i]->d_name) && fs_exists(r, p)) {
+                        int e = journal_hold_exclude(j, p, &d->vcpus, &online, false, ncpus);
+                        if (e == -EIO || e == -EINVAL)
+                                managed++;      /* managed IRQs refuse affinity writes: skipped */
+                        else if (e == -ENOSPC)
+                                ;               /* an IRQ bound to guest CPUs only: left where it is */
+                        else if (e < 0)
+                                rc = e;
+                        else
+                                irqs++;
+                }
+                free(list[i]);
+        }
+        if (n >= 0)
+                free(list);
+        if (rc == 0 && fs_exists(r, "sys/devices/virtual/workqueue/cpumask"))
+                rc = journal_hold_exclude(j, "sys/devices/virtual/workqueue/cpumask", &d->vcpus, &online, true, ncpus);
+        if (rc == 0 && fs_read_str(r, "sys/fs/cgroup/cgroup.subtree_control", buf, sizeof(buf)) >= 0) {
+                if (!word_in(buf, "cpuset")) {
+                        msg("%s: isolate: the cpuset controller is not enabled in /sys/fs/cgroup; cgroups left alone", d->name);
+                } else {
+                        n = scandirat(r->fd, "sys/fs/cgroup", &list, NULL, alphasort);
+                        for (int i = 0; i < n; i++) {
+                                char p[300];
+                                const char *g = list[i]->d_name;
+                                if (rc == 0 && g[0] != '.' && strcmp(g, "machine.slice") && strcmp(g, "machine") &&
+                                    path_fmt(p, sizeof(p), "sys/fs/cgroup/%s/cpuset.cpus", g) && fs_exists(r, p)) {
+                                        rc = journal_hold_exclude(j, p, &d->vcpus, &online, false, ncpus);
+                                        if (rc == 0)
+                                                groups++;
+                                        else
+                                                msg("%s: isolate: /%s: %s", d->name, p, strerror(-rc));
+                                }
+                                free(list[i]);
+                        }
+                        if (n >= 0)
+                                free(list);
+                }
+        }
+        if (rc < 0)
+                return rc;
+        char hl[256];
+        cpulist_format(&host, hl, sizeof(hl));
+        msg("%s: isolate: host work on CPUs %s: %d IRQs moved (%d managed ones skipped), %d cgroups", d->name, hl, irqs, managed, groups);
+        if (proc_running(r, "irqbalance"))
+                msg("%s: isolate: warning: irqbalance is running and will rewrite IRQ masks; stop it while the VM runs, or ban these CPUs (IRQBALANCE_BANNED_CPULIST)",
+                    d->name);
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
         if (argc < 3) {
@@ -289,6 +389,8 @@ int main(int argc, char **argv)
                         rc = hugepages_prepare(&root, &j, &d);
                 if (rc == 0 && d.want_governor)
                         rc = governor_prepare(&root, &j, &d);
+                if (rc == 0 && d.want_isolate)
+                        rc = isolate_prepare(&root, &j, &d);
                 if (rc < 0) {
                         /* nothing half-done: what this prepare changed goes back */
                         journal_undo(&root, d.uuid, report, sh);

@@ -148,6 +148,103 @@ int journal_hold_set(struct journal *j, const char *path, const char *value)
         return 0;
 }
 
+/* the value of an exclusion record: orig minus every holder's CPUs */
+static int excl_value(const char *rec, const char *skip_uuid, char *buf, size_t size, bool *ret_any)
+{
+        char orig[1024] = "", kind[8] = "list", base[1024] = "";
+        unsigned ncpus = 0;
+        struct cpuset excl = { 0 }, val = { 0 };
+        bool any = false;
+        char *copy = strdup(rec), *save;
+        for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                char u[40], list[1024];
+                if (!strncmp(l, "orig ", 5))
+                        snprintf(orig, sizeof(orig), "%s", l + 5);
+                else if (!strncmp(l, "base ", 5))
+                        snprintf(base, sizeof(base), "%s", l + 5);
+                else if (sscanf(l, "format %7s %u", kind, &ncpus) >= 1)
+                        ;
+                else if (sscanf(l, "holder %39s excl=%1023s", u, list) == 2 && (!skip_uuid || strcmp(u, skip_uuid))) {
+                        cpulist_parse(list, &excl);
+                        any = true;
+                }
+        }
+        free(copy);
+        bool mask = !strcmp(kind, "mask");
+        if ((mask ? cpumask_parse(orig, &val) : cpulist_parse(orig, &val)) < 0)
+                return -EINVAL;
+        if (cpuset_empty(&val) && cpulist_parse(base, &val) < 0)       /* "" means all */
+                return -EINVAL;
+        if (!any) {
+                snprintf(buf, size, "%s", orig);
+        } else {
+                cpuset_andnot(&val, &excl);
+                if (cpuset_empty(&val))
+                        return -ENOSPC;
+                if (mask)
+                        cpumask_format(&val, ncpus, buf, size);
+                else
+                        cpulist_format(&val, buf, size);
+        }
+        if (ret_any)
+                *ret_any = any;
+        return 0;
+}
+
+int journal_hold_exclude(struct journal *j, const char *path, const struct cpuset *cpus, const struct cpuset *base, bool mask,
+                         unsigned ncpus)
+{
+        char key[512], cur[1024], list[1024], bl[1024];
+        shared_key(path, key, sizeof(key));
+        int rc = fs_read_str(j->root, path, cur, sizeof(cur));
+        if (rc < 0)
+                return rc;
+        cpulist_format(cpus, list, sizeof(list));
+        char *st = NULL, *prev = NULL;
+        size_t len;
+        if (fs_read_file(j->root, key, 64 * 1024, &st, &len) < 0) {
+                char body[3200];
+                cpulist_format(base, bl, sizeof(bl));
+                snprintf(body, sizeof(body), "orig %s\npath %s\nformat %s %u\nbase %s\n", cur, path, mask ? "mask" : "list", ncpus, bl);
+                st = strdup(body);
+        } else {
+                prev = strdup(st);
+        }
+        char h[64];
+        snprintf(h, sizeof(h), "holder %s ", j->uuid);
+        if (!strstr(st, h)) {
+                size_t l = strlen(st);
+                char *n = realloc(st, l + 1200);
+                if (!n) {
+                        free(st);
+                        return -ENOMEM;
+                }
+                st = n;
+                snprintf(st + l, 1200, "holder %s excl=%s\n", j->uuid, list);
+        }
+        char value[1024];
+        rc = excl_value(st, NULL, value, sizeof(value), NULL);
+        if (rc == 0)
+                rc = append(j->root, j->path, "hold %s\n", path);
+        if (rc == 0)
+                rc = fs_write_file_atomic(j->root, key, st, strlen(st), 0600);
+        free(st);
+        if (rc < 0) {
+                free(prev);
+                return rc;
+        }
+        if (strcmp(cur, value) != 0 && (rc = fs_write_str(j->root, path, value)) < 0) {
+                /* not taken (a managed IRQ): take the record back */
+                if (prev)
+                        fs_write_file_atomic(j->root, key, prev, strlen(prev), 0600);
+                else
+                        unlinkat(j->root->fd, key, 0);
+                append(j->root, j->path, "drop %s\n", path);
+        }
+        free(prev);
+        return rc;
+}
+
 int journal_pages_begin(struct journal *j, const char *path, unsigned long prev)
 {
         return append(j->root, j->path, "pages-begin %s %lu\n", path, prev);
@@ -179,6 +276,28 @@ static int undo_hold(const struct pgs_root *r, const char *uuid, const char *pat
         size_t len;
         if (fs_read_file(r, key, 64 * 1024, &st, &len) < 0)
                 return 0;       /* already given back */
+        if (strstr(st, "\nformat ")) {
+                /* an exclusion record: recompute without this holder */
+                char value[1024], h2[64];
+                bool any = false;
+                int rc = excl_value(st, uuid, value, sizeof(value), &any);
+                snprintf(h2, sizeof(h2), "holder %s ", uuid);
+                char *p = strstr(st, h2);
+                if (p) {
+                        char *e = strchr(p, '\n');
+                        memmove(p, e ? e + 1 : p + strlen(p), strlen(e ? e + 1 : p + strlen(p)) + 1);
+                }
+                char cur[1024];
+                if (rc == 0 && fs_read_str(r, path, cur, sizeof(cur)) >= 0 && strcmp(cur, value) != 0)
+                        rc = fs_write_str(r, path, value);
+                if (rc == 0 && !any)
+                        unlinkat(r->fd, key, 0);
+                else if (rc == 0)
+                        rc = fs_write_file_atomic(r, key, st, strlen(st), 0600);
+                say(report, ud, rc == 0 ? "%s: back to %s" : "%s: could not set %s", path, value);
+                free(st);
+                return rc;
+        }
         char orig[256] = "", h[64];
         bool others = false;
         char *copy = strdup(st), *save, *line;
@@ -246,12 +365,26 @@ int journal_undo(const struct pgs_root *r, const char *uuid, void (*report)(void
         for (char *l = strtok_r(t, "\n", &save); l && n < 4096; l = strtok_r(NULL, "\n", &save))
                 lines[n++] = l;
         int first = 0;
+        char *dropped[256];
+        size_t nd = 0;
         for (size_t i = n; i-- > 0;) {
                 char path[512];
                 unsigned long v;
                 int r2 = 0;
+                if (!strncmp(lines[i], "drop ", 5) && nd < 256) {
+                        dropped[nd++] = lines[i] + 5;
+                        continue;
+                }
                 if (sscanf(lines[i], "hold %511s", path) == 1) {
-                        r2 = undo_hold(r, uuid, path, report, ud);
+                        bool skip = false;
+                        for (size_t k = 0; k < nd; k++)
+                                if (dropped[k] && !strcmp(dropped[k], path)) {
+                                        dropped[k] = NULL;
+                                        skip = true;
+                                        break;
+                                }
+                        if (!skip)
+                                r2 = undo_hold(r, uuid, path, report, ud);
                 } else if (sscanf(lines[i], "pages %511s %lu", path, &v) == 2) {
                         r2 = v ? undo_pages(r, path, v, report, ud) : 0;
                 } else if (sscanf(lines[i], "pages-begin %511s %lu", path, &v) == 2) {

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "shared/cpulist.h"
 #include "shared/root.h"
 
 struct journal {
@@ -40,6 +41,17 @@ bool journal_exists(const struct pgs_root *r, const char *uuid);
  * holder records the original; later holders only join. Written ahead, then
  * written, then read back. -errno on failure (journaled, so undo is exact). */
 int journal_hold_set(struct journal *j, const char *path, const char *value);
+
+/* A CPU set file shared by domains that each keep their CPUs out of it (IRQ
+ * affinity, cgroup cpusets, the workqueue cpumask): its value is the original
+ * minus every holder's CPUs, so a second VM narrows it further and the first
+ * one's release widens it only by its own CPUs. mask: hex cpumask format
+ * (ncpus wide), else a CPU list. -ENOSPC when nothing would be left. */
+int journal_hold_exclude(struct journal *j, const char *path, const struct cpuset *cpus, const struct cpuset *base, bool mask,
+                         unsigned ncpus);
+/* base: the CPUs an empty original means (cgroup cpuset.cpus "" = all). On a
+ * failed write the record is taken back and a `drop PATH` line journaled, so
+ * the caller may skip that file (a managed IRQ answers EIO). */
 
 /* Hugepage pool growth: call begin before writing nr_hugepages, end after
  * reading back what was obtained. */

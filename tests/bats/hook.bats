@@ -247,3 +247,62 @@ state() {
   [ ! -L "$S/etc/libvirt/hooks/qemu.d/pgs" ]
   grep -q 'the user own dispatcher' "$S/etc/libvirt/hooks/qemu"
 }
+
+irq() { cat "$R/proc/irq/$1/smp_affinity_list"; }
+cg() { cat "$R/sys/fs/cgroup/$1/cpuset.cpus"; }
+wq() { cat "$R/sys/devices/virtual/workqueue/cpumask"; }
+
+@test "isolate: IRQs, the workqueue cpumask and the host cgroups leave the vCPUs' CPUs, and come back" {
+  fk isolation 8 6
+  touch "$R/.fake/irq-3-managed"
+  domxml vm $UUID1 64 2,3 "<pgs:isolate/>" > "$BATS_TEST_TMPDIR/x"
+  before=$(state)
+  run hook vm prepare begin < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"isolate: host work on CPUs 0-1,4-7: 5 IRQs moved (1 managed ones skipped), 3 cgroups"* ]]
+  [ "$(irq 0)" = 0-1,4-7 ] && [ "$(irq 5)" = 0-1,4-7 ] && [ "$(irq 3)" = 0-7 ]
+  [ "$(wq)" = f3 ]
+  [ "$(cg system.slice)" = 0-1,4-7 ] && [ "$(cg user.slice)" = 0-1,4-7 ] && [ "$(cg init.scope)" = 0-1,4-7 ]
+  [ "$(cg machine.slice)" = "" ]
+  run hook vm release end < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 0 ]
+  [ "$(state)" = "$before" ] || { diff <(echo "$before") <(state); false; }
+}
+
+@test "isolate with two VMs: each keeps its own CPUs out until it goes" {
+  fk isolation 8 2
+  domxml vm1 $UUID1 64 2,3 "<pgs:isolate/>" > "$BATS_TEST_TMPDIR/a"
+  domxml vm2 $UUID2 64 4,5 "<pgs:isolate/>" > "$BATS_TEST_TMPDIR/b"
+  before=$(state)
+  hook vm1 prepare begin < "$BATS_TEST_TMPDIR/a"
+  hook vm2 prepare begin < "$BATS_TEST_TMPDIR/b"
+  [ "$(irq 0)" = 0-1,6-7 ] && [ "$(wq)" = c3 ] && [ "$(cg system.slice)" = 0-1,6-7 ]
+  hook vm1 release end < "$BATS_TEST_TMPDIR/a"
+  [ "$(irq 0)" = 0-3,6-7 ] && [ "$(wq)" = cf ] && [ "$(cg system.slice)" = 0-3,6-7 ]
+  hook vm2 release end < "$BATS_TEST_TMPDIR/b"
+  [ "$(state)" = "$before" ]
+}
+
+@test "isolate refuses to leave the host no CPU, and a failing cgroup write undoes everything" {
+  fk isolation 4 2
+  domxml vm $UUID1 64 0-1,2-3 "<pgs:isolate/>" > "$BATS_TEST_TMPDIR/x"
+  before=$(state)
+  run hook vm prepare begin < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"isolate: the vCPUs are pinned to every online CPU (0-3); none would be left for the host"* ]]
+  [ "$(state)" = "$before" ]
+  domxml vm $UUID1 64 2,3 "<pgs:isolate/>" > "$BATS_TEST_TMPDIR/x"
+  PGS_FAKE_FAIL='user.slice/cpuset.cpus=EACCES' run hook vm prepare begin < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"user.slice/cpuset.cpus: Permission denied"* ]]
+  [ "$(state)" = "$before" ] || { diff <(echo "$before") <(state); false; }
+}
+
+@test "isolate warns when irqbalance runs, since it rewrites the masks" {
+  fk isolation 4 1
+  mkdir -p "$R/proc/777"; echo irqbalance > "$R/proc/777/comm"
+  domxml vm $UUID1 64 2,3 "<pgs:isolate/>" > "$BATS_TEST_TMPDIR/x"
+  run hook vm prepare begin < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"irqbalance is running and will rewrite IRQ masks"* ]]
+}

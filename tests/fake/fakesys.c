@@ -405,6 +405,26 @@ int fake_handle_write(const char *root, const char *rel, const char *buf, size_t
                 }
                 return 1;
         }
+        if ((!strncmp(rel, "proc/irq/", 9) && !strcmp(base, "smp_affinity_list")) ||
+            !strcmp(rel, "sys/devices/virtual/workqueue/cpumask") ||
+            (!strncmp(rel, "sys/fs/cgroup/", 14) && !strcmp(base, "cpuset.cpus"))) {
+                int f = inject_fault(rel);
+                char d[4096], b[600], irq[32] = "";
+                if (!f && !strncmp(rel, "proc/irq/", 9)) {
+                        sscanf(rel + 9, "%31[^/]", irq);
+                        if (exists(P(d, ".fake/irq-%s-managed", irq)))
+                                f = -EIO;       /* kernel/irq/proc.c: managed IRQs refuse */
+                }
+                if (f < 0) {
+                        *ret = f;
+                        return 1;
+                }
+                snprintf(b, sizeof(b), "%.*s\n", (int)(len < 500 ? len : 500), buf);
+                b[strcspn(b, "\n") + 1] = '\0';
+                put(P(d, "%s", rel), b);
+                *ret = (ssize_t)len;
+                return 1;
+        }
         bool special = (in_dev && (!strcmp(base, "driver_override") || !strcmp(base, "sriov_numvfs") ||
                                    !strcmp(base, "sriov_drivers_autoprobe"))) ||
                        (in_drv && (!strcmp(base, "bind") || !strcmp(base, "unbind") || !strcmp(base, "new_id"))) ||
@@ -651,6 +671,32 @@ int fake_cpufreq(const char *root, unsigned ncpus, unsigned per_policy, const ch
                         put(P(p, "%s/energy_performance_available_preferences", dir), "default performance balance_performance balance_power power\n");
                         put(P(p, "%s/energy_performance_preference", dir), "balance_performance\n");
                 }
+        }
+        return 0;
+}
+
+int fake_isolation(const char *root, unsigned ncpus, unsigned nirqs)
+{
+        R = root;
+        char p[4096], b[64];
+        snprintf(b, sizeof(b), "0-%u\n", ncpus - 1);
+        mkdirs(P(p, "sys/devices/system/cpu"));
+        put(P(p, "sys/devices/system/cpu/online"), b);
+        put(P(p, "sys/devices/system/cpu/possible"), b);
+        for (unsigned i = 0; i < nirqs; i++) {
+                mkdirs(P(p, "proc/irq/%u", i));
+                put(P(p, "proc/irq/%u/smp_affinity_list", i), b);
+        }
+        mkdirs(P(p, "sys/devices/virtual/workqueue"));
+        snprintf(b, sizeof(b), "%x\n", ncpus >= 32 ? 0xffffffffu : (1u << ncpus) - 1);
+        put(P(p, "sys/devices/virtual/workqueue/cpumask"), b);
+        mkdirs(P(p, "sys/fs/cgroup"));
+        put(P(p, "sys/fs/cgroup/cgroup.controllers"), "cpuset cpu io memory pids\n");
+        put(P(p, "sys/fs/cgroup/cgroup.subtree_control"), "cpuset cpu io memory pids\n");
+        const char *groups[] = { "init.scope", "system.slice", "user.slice", "machine.slice" };
+        for (int i = 0; i < 4; i++) {
+                mkdirs(P(p, "sys/fs/cgroup/%s", groups[i]));
+                put(P(p, "sys/fs/cgroup/%s/cpuset.cpus", groups[i]), "\n");
         }
         return 0;
 }

@@ -41,3 +41,6 @@ int fake_hugepages(const char *root, unsigned long kib, unsigned long nr, unsign
 /* cpufreq policies of per_policy CPUs each, governor gov, driver (acpi-cpufreq,
  * intel_pstate: EPP refused under the performance governor), EPP files */
 int fake_cpufreq(const char *root, unsigned ncpus, unsigned per_policy, const char *gov, const char *driver, bool epp);
+/* online/possible CPUs, nirqs IRQs on every CPU, the workqueue cpumask,
+ * cgroup v2 with cpuset enabled and init.scope/system.slice/user.slice/machine.slice */
+int fake_isolation(const char *root, unsigned ncpus, unsigned nirqs);
