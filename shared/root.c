@@ -145,6 +145,10 @@ int fs_write_str(const struct pgs_root *r, const char *path, const char *value)
         int fd = root_openat(r, path, O_WRONLY, 0);
         if (fd < 0)
                 return fd;
+        /* a zero-length write never reaches a sysfs/cgroup store method:
+         * an empty value is written as a lone newline */
+        if (!*value)
+                value = "\n";
         size_t len = strlen(value);
         ssize_t n = write(fd, value, len);
         int rc = n < 0 ? -errno : (size_t)n != len ? -EIO : 0;

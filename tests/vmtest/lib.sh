@@ -224,3 +224,21 @@ EOI
   chmod +x "$root/init"
   (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"
 }
+
+# vmt_hook_initramfs OUT.cpio.gz — busybox, the hook's front and worker (with
+# the worker's shared libraries), and tests/vmtest/hook-init
+vmt_hook_initramfs() {
+  local out=$1 root=$VMT_OUT/hook-root l
+  rm -rf "$root"; mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,run,tmp,usr/lib/pgs,lib64}
+  cp /bin/busybox "$root/bin/busybox"
+  cp "$VMT_TOP/build/pgs-qemu-hook" "$VMT_TOP/build/pgs-qemu-hook-xml" "$root/usr/lib/pgs/"
+  for l in $(ldd "$VMT_TOP/build/pgs-qemu-hook-xml" | awk '/=>/ { print $3 } /ld-linux/ { print $1 }'); do
+    mkdir -p "$root$(dirname "$l")"; cp -L "$l" "$root$l"
+  done
+  sed -e 's|<pgs:governor/>|<pgs:hugepages/><pgs:isolate/>|' \
+      -e "s|<currentMemory|<memoryBacking><hugepages><page size='2048' unit='KiB'/></hugepages></memoryBacking><currentMemory|" \
+      "$VMT_TOP/tests/fixtures/hook/libvirt-9.0-prepare.xml" > "$root/etc/dom.xml"
+  sed -e "s|<memory unit='KiB'>131072</memory>|<memory unit='KiB'>4194304</memory>|" -e 's|<uuid>0b1c|<uuid>ffff|' "$root/etc/dom.xml" > "$root/etc/big.xml"
+  cp "$VMT_TOP/tests/vmtest/hook-init" "$root/init"; chmod +x "$root/init"
+  (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"
+}
