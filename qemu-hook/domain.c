@@ -110,6 +110,13 @@ int domain_parse(const char *xml, size_t len, struct domain *ret, char *msg, siz
                                         ret->want_governor = true;
                                 else if (!strcmp((const char *)f->name, "isolate"))
                                         ret->want_isolate = true;
+                                else if (!strcmp((const char *)f->name, "mdev")) {
+                                        xmlChar *ty = xmlGetProp(f, (const xmlChar *)"type");
+                                        if (ty) {
+                                                snprintf(ret->mdev_type, sizeof(ret->mdev_type), "%s", (const char *)ty);
+                                                xmlFree(ty);
+                                        }
+                                }
                         }
                 }
         if (number(child(dom, "memory"), "unit", &ret->mem_kib) < 0 && ret->managed) {
@@ -146,6 +153,21 @@ int domain_parse(const char *xml, size_t len, struct domain *ret, char *msg, siz
                         snprintf(msg, msgsize, "domain XML: a <vcpupin> cpuset is not a CPU list; nothing changed");
                         goto out;
                 }
+        }
+        xmlNode *devs = child(dom, "devices");
+        for (xmlNode *c = devs ? devs->children : NULL; c; c = c->next) {
+                if (c->type != XML_ELEMENT_NODE || strcmp((const char *)c->name, "hostdev"))
+                        continue;
+                xmlChar *ty = xmlGetProp(c, (const xmlChar *)"type");
+                bool mdev = ty && !strcmp((const char *)ty, "mdev");
+                if (ty)
+                        xmlFree(ty);
+                xmlNode *a = child(child(c, "source"), "address");
+                xmlChar *u = mdev && a ? xmlGetProp(a, (const xmlChar *)"uuid") : NULL;
+                if (u && ret->n_mdevs < 8)
+                        snprintf(ret->mdevs[ret->n_mdevs++], 37, "%.36s", (const char *)u);
+                if (u)
+                        xmlFree(u);
         }
         rc = 0;
 out:

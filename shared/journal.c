@@ -255,6 +255,11 @@ int journal_pages_end(struct journal *j, const char *path, unsigned long delta)
         return append(j->root, j->path, "pages %s %lu\n", path, delta);
 }
 
+int journal_mdev(struct journal *j, const char *uuid)
+{
+        return append(j->root, j->path, "mdev %s\n", uuid);
+}
+
 static void say(void (*report)(void *, const char *), void *ud, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void say(void (*report)(void *, const char *), void *ud, const char *fmt, ...)
 {
@@ -385,6 +390,13 @@ int journal_undo(const struct pgs_root *r, const char *uuid, void (*report)(void
                                 }
                         if (!skip)
                                 r2 = undo_hold(r, uuid, path, report, ud);
+                } else if (sscanf(lines[i], "mdev %36s", path) == 1 && uuid_valid(path)) {
+                        char p[128];
+                        snprintf(p, sizeof(p), "sys/bus/mdev/devices/%s/remove", path);
+                        if (fs_exists(r, p)) {
+                                r2 = fs_write_str(r, p, "1");
+                                say(report, ud, r2 == 0 ? "mdev %s: removed" : "mdev %s: could not remove it", path);
+                        }
                 } else if (sscanf(lines[i], "pages %511s %lu", path, &v) == 2) {
                         r2 = v ? undo_pages(r, path, v, report, ud) : 0;
                 } else if (sscanf(lines[i], "pages-begin %511s %lu", path, &v) == 2) {

@@ -58,6 +58,10 @@ int journal_hold_exclude(struct journal *j, const char *path, const struct cpuse
 int journal_pages_begin(struct journal *j, const char *path, unsigned long prev);
 int journal_pages_end(struct journal *j, const char *path, unsigned long delta);
 
+/* A mediated device this domain creates: begin before writing `create`,
+ * undo removes it (sys/bus/mdev/devices/UUID/remove) if it exists. */
+int journal_mdev(struct journal *j, const char *uuid);
+
 /* Undo everything the domain's journal lists, newest first, and remove it.
  * Returns 0, or -errno of the first step that failed (the rest is still
  * tried); report(msg) is told about each step. Idempotent: no journal, no-op. */

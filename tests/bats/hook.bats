@@ -306,3 +306,55 @@ wq() { cat "$R/sys/devices/virtual/workqueue/cpumask"; }
   [ "$status" -eq 0 ]
   [[ "$output" == *"irqbalance is running and will rewrite IRQ masks"* ]]
 }
+
+MDEV1=a297db4a-f4c2-11e6-90f6-d3b88d6c9525
+MDEV2=b3b9f2c4-1d2e-4f5a-8b7c-6d5e4f3a2b1c
+mdevxml() { # NAME UUID "PGS CHILDREN" MDEV-UUIDS...
+  local name=$1 uuid=$2 kids=$3; shift 3
+  domxml "$name" "$uuid" 64 2,3 "$kids" | sed '/<\/domain>/d'
+  echo "  <devices>"
+  for m in "$@"; do echo "    <hostdev mode='subsystem' type='mdev' managed='no' model='vfio-pci' display='off'><source><address uuid='$m'/></source></hostdev>"; done
+  echo "  </devices>"
+  echo "</domain>"
+}
+avail() { cat "$R/sys/bus/pci/devices/0000:00:02.0/mdev_supported_types/$1/available_instances"; }
+
+@test "GVT-g: the domain's mdev is created with the largest type on offer, verified, and removed on release" {
+  fk add 0000:00:02.0 8086:3e92 0x030000 group=0 boot_vga=1 driver=i915
+  fk gvtg 0000:00:02.0
+  mdevxml vm $UUID1 "<pgs:governor/>" $MDEV1 > "$BATS_TEST_TMPDIR/x"
+  before=$(state)
+  run hook vm prepare begin < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"mdev $MDEV1 created (i915-GVTg_V5_1 on 0000:00:02.0)"* ]]
+  [ -d "$R/sys/bus/mdev/devices/$MDEV1" ]
+  [ "$(avail i915-GVTg_V5_1)" = 0 ]
+  run hook vm release end < "$BATS_TEST_TMPDIR/x"
+  [ ! -e "$R/sys/bus/mdev/devices/$MDEV1" ]
+  [ "$(avail i915-GVTg_V5_1)" = 1 ]
+  [ "$(state)" = "$before" ]
+}
+
+@test "GVT-g: the type pgs's metadata names; none left gives a clear error and undoes the first mdev" {
+  fk add 0000:00:02.0 8086:3e92 0x030000 group=0 boot_vga=1 driver=i915
+  fk gvtg 0000:00:02.0
+  mdevxml vm $UUID1 "<pgs:mdev type='i915-GVTg_V5_4'/>" $MDEV1 > "$BATS_TEST_TMPDIR/x"
+  hook vm prepare begin < "$BATS_TEST_TMPDIR/x"
+  [ "$(avail i915-GVTg_V5_4)" = 1 ]
+  hook vm release end < "$BATS_TEST_TMPDIR/x"
+  mdevxml vm $UUID1 "<pgs:mdev type='i915-GVTg_V5_1'/>" $MDEV1 $MDEV2 > "$BATS_TEST_TMPDIR/x"
+  before=$(state)
+  run hook vm prepare begin < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"mdev: 0000:00:02.0 offers no instance of i915-GVTg_V5_1; is another VM using them?"* ]]
+  [ ! -e "$R/sys/bus/mdev/devices/$MDEV1" ]
+  [ "$(state)" = "$before" ]
+}
+
+@test "GVT-g without an iGPU offering types says what to do" {
+  mdevxml vm $UUID1 "" $MDEV1 > "$BATS_TEST_TMPDIR/x"
+  sed -i 's|<metadata>|<metadata>|; s|<memory|<metadata><pgs:vm xmlns:pgs="urn:pgs:domain:1"/></metadata><memory|' "$BATS_TEST_TMPDIR/x"
+  run hook vm prepare begin < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"no device offers mediated types (GVT-g needs i915.enable_gvt=1 and kvmgt loaded: pgs boot apply --mode gvtg)"* ]]
+}

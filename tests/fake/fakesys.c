@@ -425,6 +425,50 @@ int fake_handle_write(const char *root, const char *rel, const char *buf, size_t
                 *ret = (ssize_t)len;
                 return 1;
         }
+        if ((in_dev && !strcmp(base, "create") && strstr(rel, "/mdev_supported_types/")) ||
+            (!strncmp(rel, "sys/devices/mdev/", 17) && !strcmp(base, "remove"))) {
+                int f = inject_fault(rel);
+                if (f < 0) {
+                        *ret = f;
+                        return 1;
+                }
+                char d[4096], u[64], b[64], t[512];
+                snprintf(u, sizeof(u), "%.*s", (int)(len < 36 ? len : 36), buf);
+                if (!strcmp(base, "create")) {
+                        char typedir[512];
+                        snprintf(typedir, sizeof(typedir), "%.*s", (int)(base - rel - 1), rel);
+                        unsigned long av = 0;
+                        if (get(P(d, "%s/available_instances", typedir), b, sizeof(b)) == 0)
+                                av = strtoul(b, NULL, 10);
+                        if (!av || exists(P(d, "sys/devices/mdev/%s", u))) {
+                                *ret = av ? -EEXIST : -ENOSPC;
+                                return 1;
+                        }
+                        snprintf(b, sizeof(b), "%lu\n", av - 1);
+                        put(P(d, "%s/available_instances", typedir), b);
+                        mkdirs(P(d, "sys/devices/mdev/%s", u));
+                        put(P(d, "sys/devices/mdev/%s/remove", u), "");
+                        snprintf(t, sizeof(t), "%s\n", typedir);
+                        put(P(d, "sys/devices/mdev/%s/.type", u), t);
+                        mkdirs(P(d, "sys/bus/mdev/devices"));
+                        snprintf(t, sizeof(t), "../../../devices/mdev/%s", u);
+                        symlink(t, P(d, "sys/bus/mdev/devices/%s", u));
+                } else {
+                        char uu[64], typedir[512];
+                        sscanf(rel + 17, "%63[^/]", uu);
+                        if (get(P(d, "sys/devices/mdev/%s/.type", uu), typedir, sizeof(typedir)) == 0 &&
+                            get(P(d, "%s/available_instances", typedir), b, sizeof(b)) == 0) {
+                                snprintf(b, sizeof(b), "%lu\n", strtoul(b, NULL, 10) + 1);
+                                put(P(d, "%s/available_instances", typedir), b);
+                        }
+                        unlink(P(d, "sys/bus/mdev/devices/%s", uu));
+                        unlink(P(d, "sys/devices/mdev/%s/remove", uu));
+                        unlink(P(d, "sys/devices/mdev/%s/.type", uu));
+                        rmdir(P(d, "sys/devices/mdev/%s", uu));
+                }
+                *ret = (ssize_t)len;
+                return 1;
+        }
         bool special = (in_dev && (!strcmp(base, "driver_override") || !strcmp(base, "sriov_numvfs") ||
                                    !strcmp(base, "sriov_drivers_autoprobe"))) ||
                        (in_drv && (!strcmp(base, "bind") || !strcmp(base, "unbind") || !strcmp(base, "new_id"))) ||
@@ -697,6 +741,28 @@ int fake_isolation(const char *root, unsigned ncpus, unsigned nirqs)
         for (int i = 0; i < 4; i++) {
                 mkdirs(P(p, "sys/fs/cgroup/%s", groups[i]));
                 put(P(p, "sys/fs/cgroup/%s/cpuset.cpus", groups[i]), "\n");
+        }
+        return 0;
+}
+
+int fake_gvtg(const char *root, const char *addr)
+{
+        R = root;
+        char p[4096];
+        static const struct { const char *n; int inst; int lo, hi; } types[] = {
+                { "i915-GVTg_V5_1", 1, 512, 2048 }, { "i915-GVTg_V5_2", 1, 256, 1024 },
+                { "i915-GVTg_V5_4", 2, 128, 512 }, { "i915-GVTg_V5_8", 4, 64, 384 },
+        };
+        for (int i = 0; i < 4; i++) {
+                char b[256];
+                mkdirs(P(p, DEVDIR "/%s/mdev_supported_types/%s", addr, types[i].n));
+                snprintf(b, sizeof(b), "%d\n", types[i].inst);
+                put(P(p, DEVDIR "/%s/mdev_supported_types/%s/available_instances", addr, types[i].n), b);
+                snprintf(b, sizeof(b), "low_gm_size: %dMB\nhigh_gm_size: %dMB\nfence: 4\nresolution: 1920x1200\nweight: %d\n",
+                         types[i].lo, types[i].hi, 16 / types[i].inst);
+                put(P(p, DEVDIR "/%s/mdev_supported_types/%s/description", addr, types[i].n), b);
+                put(P(p, DEVDIR "/%s/mdev_supported_types/%s/create", addr, types[i].n), "");
+                put(P(p, DEVDIR "/%s/mdev_supported_types/%s/device_api", addr, types[i].n), "vfio-pci\n");
         }
         return 0;
 }

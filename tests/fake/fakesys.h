@@ -44,3 +44,6 @@ int fake_cpufreq(const char *root, unsigned ncpus, unsigned per_policy, const ch
 /* online/possible CPUs, nirqs IRQs on every CPU, the workqueue cpumask,
  * cgroup v2 with cpuset enabled and init.scope/system.slice/user.slice/machine.slice */
 int fake_isolation(const char *root, unsigned ncpus, unsigned nirqs);
+/* GVT-g on the iGPU at addr: i915-GVTg_V5_{1,2,4,8} with instances and sizes;
+ * writing a UUID to create makes sys/bus/mdev/devices/UUID, remove takes it */
+int fake_gvtg(const char *root, const char *addr);
