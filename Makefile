@@ -98,7 +98,7 @@ $(B)/pgs: $(CLI_SRC:%.c=$(B)/host/%.o) $(B)/libpgs.a
 
 # --- test builds: the same sources, dynamic, so the fake kernel can be preloaded
 TEST_BINS := $(B)/test/pgs-early $(B)/test/libfakesys.so $(B)/test/fakesys $(B)/test/unit $(B)/test/timeit \
-             $(B)/test/readstdin $(B)/test/xmlonly
+             $(B)/test/readstdin $(B)/test/xmlonly $(B)/test/fragment
 test-build: $(TEST_BINS)
 
 $(B)/test/pgs-early: $(EARLY_SRC:%.c=$(B)/host/%.o) $(B)/libpgs.a
@@ -114,6 +114,9 @@ $(B)/test/unit: $(wildcard tests/unit/*.c tests/unit/*.h boot-entry/*.h) boot-en
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCFLAGS) -o $@ $(wildcard tests/unit/*.c) boot-entry/kparams.c $(B)/libpgs.a
 $(B)/test/readstdin: tests/bench/readstdin.c
+	@mkdir -p $(dir $@)
+	$(MUSLCC) -static -Os -o $@ $<
+$(B)/test/fragment: tests/bench/fragment.c
 	@mkdir -p $(dir $@)
 	$(MUSLCC) -static -Os -o $@ $<
 $(B)/test/xmlonly: tests/bench/xmlonly.c

@@ -50,22 +50,28 @@ vmt_initramfs() {
   (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"
 }
 
+# the virtual host's devices: a boot VGA, a "discrete GPU" (VGA + HDA in one
+# slot behind a root port) and an SR-IOV NVMe PF behind another
+VMT_DEVICES=(
+  -audiodev none,id=snd0
+  -device VGA,bus=pcie.0,addr=02.0
+  -device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1,addr=1c.0
+  -device VGA,bus=rp1,addr=00.0,multifunction=on
+  -device ich9-intel-hda,id=hda1,bus=rp1,addr=00.1 -device hda-output,bus=hda1.0,audiodev=snd0
+  -device pcie-root-port,id=rp2,bus=pcie.0,chassis=2,slot=2,addr=1d.0
+  -device nvme-subsys,id=subsys0
+  -device nvme,bus=rp2,serial=pgs,subsys=subsys0,sriov_max_vfs=4,sriov_vq_flexible=8,sriov_vi_flexible=4,max_ioqpairs=12,msix_qsize=9
+)
+
 # vmt_boot INITRD LOG "EXTRA KERNEL ARGS" — boot the virtual host once; the
 # serial console goes to LOG. Returns QEMU's status.
 vmt_boot() {
   local initrd=$1 log=$2 extra=${3:-} kver
   kver=$(vmt_kver)
-  timeout 300 qemu-system-x86_64 -accel tcg -M q35 -m 1024 -smp 2 -device intel-iommu -nic none \
+  timeout 300 qemu-system-x86_64 -accel tcg -M q35 -m "${VMT_MEM:-1024}" -smp 2 -device intel-iommu -nic none \
     -kernel "/boot/vmlinuz-$kver" -initrd "$initrd" -nographic -no-reboot -monitor none \
     -append "console=ttyS0 intel_iommu=on quiet panic=-1 $extra" \
-    -audiodev none,id=snd0 \
-    -device VGA,bus=pcie.0,addr=02.0 \
-    -device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1,addr=1c.0 \
-    -device VGA,bus=rp1,addr=00.0,multifunction=on \
-    -device ich9-intel-hda,id=hda1,bus=rp1,addr=00.1 -device hda-output,bus=hda1.0,audiodev=snd0 \
-    -device pcie-root-port,id=rp2,bus=pcie.0,chassis=2,slot=2,addr=1d.0 \
-    -device nvme-subsys,id=subsys0 \
-    -device nvme,bus=rp2,serial=pgs,subsys=subsys0,sriov_max_vfs=4,sriov_vq_flexible=8,sriov_vi_flexible=4,max_ioqpairs=12,msix_qsize=9 \
+    "${VMT_DEVICES[@]}" \
     </dev/null >"$log" 2>&1
 }
 
@@ -114,14 +120,7 @@ vmt_boot_disk() {
     -kernel "/boot/vmlinuz-$kver" -initrd "$initrd" -nographic -no-reboot -monitor none \
     -append "console=ttyS0 intel_iommu=on panic=-1 root=/dev/vda rw rootwait rd.shell=0 rd.emergency=poweroff $extra" \
     -drive file="$root",if=virtio,format=raw,snapshot=on \
-    -audiodev none,id=snd0 \
-    -device VGA,bus=pcie.0,addr=02.0 \
-    -device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1,addr=1c.0 \
-    -device VGA,bus=rp1,addr=00.0,multifunction=on \
-    -device ich9-intel-hda,id=hda1,bus=rp1,addr=00.1 -device hda-output,bus=hda1.0,audiodev=snd0 \
-    -device pcie-root-port,id=rp2,bus=pcie.0,chassis=2,slot=2,addr=1d.0 \
-    -device nvme-subsys,id=subsys0 \
-    -device nvme,bus=rp2,serial=pgs,subsys=subsys0,sriov_max_vfs=4,sriov_vq_flexible=8,sriov_vi_flexible=4,max_ioqpairs=12,msix_qsize=9 \
+    "${VMT_DEVICES[@]}" \
     </dev/null >"$log" 2>&1
 }
 
