@@ -156,7 +156,8 @@ static int hugepages_prepare(struct pgs_root *r, struct journal *j, const struct
                 rc = fs_write_str(r, nrp, v);
                 if (fs_read_u64(r, nrp, 10, &got) < 0)
                         got = nr;
-                if (got >= target || now_usec() - t0 > (uint64_t)HUGEPAGE_DEADLINE_MS * 1000 || round >= 3)
+                /* one drop-caches + compaction round always; more while the deadline allows */
+                if (got >= target || round >= 3 || (round >= 1 && now_usec() - t0 > (uint64_t)HUGEPAGE_DEADLINE_MS * 1000))
                         break;
                 fs_write_str(r, "proc/sys/vm/drop_caches", "3");
                 fs_write_str(r, "proc/sys/vm/compact_memory", "1");
