@@ -110,6 +110,8 @@ int domain_parse(const char *xml, size_t len, struct domain *ret, char *msg, siz
                                         ret->want_governor = true;
                                 else if (!strcmp((const char *)f->name, "isolate"))
                                         ret->want_isolate = true;
+                                else if (!strcmp((const char *)f->name, "handover"))
+                                        ret->want_handover = true;
                                 else if (!strcmp((const char *)f->name, "mdev")) {
                                         xmlChar *ty = xmlGetProp(f, (const xmlChar *)"type");
                                         if (ty) {
@@ -163,6 +165,33 @@ int domain_parse(const char *xml, size_t len, struct domain *ret, char *msg, siz
                 if (ty)
                         xmlFree(ty);
                 xmlNode *a = child(child(c, "source"), "address");
+                xmlChar *pt = xmlGetProp(c, (const xmlChar *)"type");
+                bool pci = pt && !strcmp((const char *)pt, "pci");
+                if (pt)
+                        xmlFree(pt);
+                if (pci && a && ret->n_pci < 8) {
+                        const char *names[] = { "domain", "bus", "slot", "function" };
+                        unsigned long v[4] = { 0 };
+                        bool ok = true;
+                        for (int k = 0; k < 4; k++) {
+                                xmlChar *x = xmlGetProp(a, (const xmlChar *)names[k]);
+                                char *e = NULL;
+                                v[k] = x ? strtoul((const char *)x, &e, 0) : 0;
+                                if (!x || !e || *e)
+                                        ok = false;
+                                if (x)
+                                        xmlFree(x);
+                        }
+                        if (!ok || v[0] > 0xffff || v[1] > 0xff || v[2] > 0x1f || v[3] > 7) {
+                                snprintf(msg, msgsize, "domain XML: a <hostdev type='pci'> address is not a PCI address; nothing changed");
+                                goto out;
+                        }
+                        xmlChar *mg = xmlGetProp(c, (const xmlChar *)"managed");
+                        snprintf(ret->pci[ret->n_pci].addr, 16, "%04lx:%02lx:%02lx.%lx", v[0], v[1], v[2], v[3]);
+                        ret->pci[ret->n_pci++].managed = mg && !strcmp((const char *)mg, "yes");
+                        if (mg)
+                                xmlFree(mg);
+                }
                 xmlChar *u = mdev && a ? xmlGetProp(a, (const xmlChar *)"uuid") : NULL;
                 if (u && ret->n_mdevs < 8)
                         snprintf(ret->mdevs[ret->n_mdevs++], 37, "%.36s", (const char *)u);

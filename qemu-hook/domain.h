@@ -14,6 +14,9 @@ struct domain {
         struct cpuset vcpus;            /* union of <cputune><vcpupin cpuset> */
         bool managed;                   /* <metadata><pgs:vm xmlns:pgs="urn:pgs:domain:1"> */
         bool want_hugepages, want_governor, want_isolate;
+        bool want_handover;             /* <pgs:handover/>: move managed='no' GPUs */
+        size_t n_pci;
+        struct { char addr[16]; bool managed; } pci[8];   /* <hostdev type='pci'> */
         char mdev_type[64];             /* <pgs:mdev type='…'/>: "" picks the largest offered */
         size_t n_mdevs;
         char mdevs[8][37];              /* <hostdev type='mdev'> UUIDs */

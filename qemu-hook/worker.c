@@ -18,10 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "qemu-hook/domain.h"
 #include "shared/journal.h"
+#include "shared/pci.h"
 #include "shared/proc.h"
 #include "shared/root.h"
 
@@ -425,6 +428,160 @@ static int mdev_prepare(struct pgs_root *r, struct journal *j, const struct doma
         return 0;
 }
 
+/* Who holds a device open: processes with its DRM nodes (drm/cardN,
+ * renderDN), its ALSA nodes (sound/cardN: /dev/snd/controlCN, pcmCN…) or NVIDIA's nodes
+ * open. An unbind would wait for them, uninterruptibly. */
+static int device_holders(struct pgs_root *r, const struct pci_dev *d, char *out, size_t size)
+{
+        char exact[16][64], prefix[24][64];
+        int ne = 0, np = 0;
+        struct dirent **list;
+        char p[300];
+        snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/drm", d->name);
+        int n = scandirat(r->fd, p, &list, NULL, alphasort);
+        for (int i = 0; i < n; i++) {
+                if (ne < 16 && (!strncmp(list[i]->d_name, "card", 4) || !strncmp(list[i]->d_name, "renderD", 7)))
+                        snprintf(exact[ne++], 64, "/dev/dri/%s", list[i]->d_name);
+                free(list[i]);
+        }
+        if (n >= 0)
+                free(list);
+        snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/sound", d->name);
+        n = scandirat(r->fd, p, &list, NULL, alphasort);
+        for (int i = 0; i < n; i++) {
+                unsigned c;
+                if (np < 21 && sscanf(list[i]->d_name, "card%u", &c) == 1) {
+                        snprintf(prefix[np++], 64, "/dev/snd/controlC%u", c);
+                        snprintf(prefix[np++], 64, "/dev/snd/pcmC%uD", c);
+                        snprintf(prefix[np++], 64, "/dev/snd/hwC%uD", c);
+                }
+                free(list[i]);
+        }
+        if (n >= 0)
+                free(list);
+        if (!strncmp(d->driver, "nvidia", 6) && np < 24)
+                snprintf(prefix[np++], 64, "/dev/nvidia");
+        size_t k = 0;
+        int found = 0;
+        out[0] = '\0';
+        n = scandirat(r->fd, "proc", &list, NULL, NULL);
+        for (int i = 0; i < n; i++) {
+                const char *pid = list[i]->d_name;
+                bool hit = false;
+                struct dirent **fds;
+                int m = -1;
+                if (pid[0] >= '1' && pid[0] <= '9' && path_fmt(p, sizeof(p), "proc/%s/fd", pid))
+                        m = scandirat(r->fd, p, &fds, NULL, NULL);
+                for (int f = 0; f < m; f++) {
+                        char lp[400], t[256];
+                        if (!hit && fds[f]->d_name[0] != '.' && path_fmt(lp, sizeof(lp), "proc/%s/fd/%s", pid, fds[f]->d_name) &&
+                            fs_readlink(r, lp, t, sizeof(t)) > 0) {
+                                for (int e = 0; e < ne && !hit; e++)
+                                        hit = !strcmp(t, exact[e]);
+                                for (int q = 0; q < np && !hit; q++)
+                                        hit = !strncmp(t, prefix[q], strlen(prefix[q]));
+                        }
+                        free(fds[f]);
+                }
+                if (m >= 0)
+                        free(fds);
+                if (hit) {
+                        char comm[64] = "?";
+                        path_fmt(p, sizeof(p), "proc/%s/comm", pid);
+                        fs_read_str(r, p, comm, sizeof(comm));
+                        k += (size_t)snprintf(out + k, k < size ? size - k : 0, "%s%s (%s)", found ? ", " : "", pid, comm);
+                        found++;
+                }
+                free(list[i]);
+        }
+        if (n >= 0)
+                free(list);
+        return found;
+}
+
+#define UNBIND_DEADLINE_MS 10000
+
+/* echo ADDR > driver/unbind in a child: an unbind cannot be interrupted, so
+ * the hook waits for it only until a deadline */
+static int unbind_bounded(struct pgs_root *r, const struct pci_dev *d)
+{
+        char p[300];
+        snprintf(p, sizeof(p), "sys/bus/pci/drivers/%s/unbind", d->driver);
+        pid_t pid = fork();
+        if (pid < 0)
+                return -errno;
+        if (pid == 0)
+                _exit(fs_write_str(r, p, d->name) < 0 ? 1 : 0);
+        uint64_t deadline = now_usec() + (uint64_t)UNBIND_DEADLINE_MS * 1000;
+        int st;
+        for (;;) {
+                pid_t w = waitpid(pid, &st, WNOHANG);
+                if (w == pid)
+                        return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO;
+                if (now_usec() > deadline)
+                        return -ETIMEDOUT;
+                usleep(1000);
+        }
+}
+
+/* PCI hostdevs: refuse when something holds the GPU (libvirt's own unbind
+ * would hang); with managed='no' and <pgs:handover/>, move it to vfio-pci */
+static int handover_prepare(struct pgs_root *r, struct journal *j, const struct domain *d)
+{
+        for (size_t i = 0; i < d->n_pci; i++) {
+                struct pci_addr a;
+                struct pci_dev dev;
+                char who[512];
+                if (pci_addr_parse(d->pci[i].addr, &a) < 0 || pci_dev_read(r, &a, &dev) < 0) {
+                        msg("%s: hostdev %s: no such PCI device", d->name, d->pci[i].addr);
+                        return -ENODEV;
+                }
+                if (!strcmp(dev.driver, "vfio-pci"))
+                        continue;
+                if (dev.driver[0] && device_holders(r, &dev, who, sizeof(who)) > 0) {
+                        msg("%s: hostdev %s is on %s and held open by %s: close them (or stop the display manager) first; an unbind now would hang",
+                            d->name, dev.name, dev.driver, who);
+                        return -EBUSY;
+                }
+                if (d->pci[i].managed || !dev.driver[0])
+                        continue;       /* libvirt moves it after the hook */
+                if (!d->want_handover) {
+                        msg("%s: hostdev %s has managed='no' but is on %s: libvirt will not move it; add <pgs:handover/> to pgs's metadata, or managed='yes'",
+                            d->name, dev.name, dev.driver);
+                        return -EBUSY;
+                }
+                if (!pci_driver_loaded(r, "vfio-pci")) {
+                        char *argv[] = { "modprobe", "-q", "vfio-pci", NULL };
+                        if (run_cmd(argv, 15000, true) != 0 || !pci_driver_loaded(r, "vfio-pci")) {
+                                msg("%s: hostdev %s: vfio-pci cannot be loaded (modprobe vfio-pci)", d->name, dev.name);
+                                return -ENOENT;
+                        }
+                }
+                int rc = journal_handover(j, dev.name, dev.driver, dev.driver_override);
+                if (rc == 0) {
+                        char p[300];
+                        snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/driver_override", dev.name);
+                        rc = fs_write_str(r, p, "vfio-pci");
+                }
+                if (rc == 0 && (rc = unbind_bounded(r, &dev)) == -ETIMEDOUT) {
+                        msg("%s: hostdev %s: unbinding it from %s did not finish in %d s; the kernel may still be unbinding it (driver_override is vfio-pci, see dmesg)",
+                            d->name, dev.name, dev.driver, UNBIND_DEADLINE_MS / 1000);
+                        return rc;
+                }
+                const char *step = "unbind";
+                if (rc == 0) {
+                        pci_dev_read(r, &a, &dev);
+                        rc = pci_dev_bind(r, &dev, "vfio-pci", 3000, &step);
+                }
+                if (rc < 0) {
+                        msg("%s: hostdev %s: moving it to vfio-pci failed at %s: %s", d->name, dev.name, step, strerror(-rc));
+                        return rc;
+                }
+                msg("%s: hostdev %s moved to vfio-pci; it goes back on release", d->name, dev.name);
+        }
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
         if (argc < 3) {
@@ -482,6 +639,8 @@ int main(int argc, char **argv)
                         rc = isolate_prepare(&root, &j, &d);
                 if (rc == 0 && d.n_mdevs)
                         rc = mdev_prepare(&root, &j, &d);
+                if (rc == 0 && d.n_pci)
+                        rc = handover_prepare(&root, &j, &d);
                 if (rc < 0) {
                         /* nothing half-done: what this prepare changed goes back */
                         journal_undo(&root, d.uuid, report, sh);

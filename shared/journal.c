@@ -255,6 +255,11 @@ int journal_pages_end(struct journal *j, const char *path, unsigned long delta)
         return append(j->root, j->path, "pages %s %lu\n", path, delta);
 }
 
+int journal_handover(struct journal *j, const char *addr, const char *driver, const char *override)
+{
+        return append(j->root, j->path, "handover %s %s %s\n", addr, driver, override[0] ? override : "-");
+}
+
 int journal_mdev(struct journal *j, const char *uuid)
 {
         return append(j->root, j->path, "mdev %s\n", uuid);
@@ -390,6 +395,28 @@ int journal_undo(const struct pgs_root *r, const char *uuid, void (*report)(void
                                 }
                         if (!skip)
                                 r2 = undo_hold(r, uuid, path, report, ud);
+                } else if (!strncmp(lines[i], "handover ", 9)) {
+                        char addr[32], drv[128], ov[128], p[256], cur[128] = "";
+                        if (sscanf(lines[i], "handover %31s %127s %127s", addr, drv, ov) == 3 && !strchr(addr, '/') && !strchr(drv, '/')) {
+                                snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/driver", addr);
+                                fs_readlink_base(r, p, cur, sizeof(cur));
+                                if (!strcmp(cur, "vfio-pci")) {
+                                        snprintf(p, sizeof(p), "sys/bus/pci/drivers/vfio-pci/unbind");
+                                        r2 = fs_write_str(r, p, addr);
+                                }
+                                snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/driver_override", addr);
+                                if (r2 == 0)
+                                        r2 = fs_write_str(r, p, strcmp(ov, "-") ? ov : "");
+                                snprintf(p, sizeof(p), "sys/bus/pci/drivers/%s/bind", drv);
+                                if (r2 == 0 && (!cur[0] || !strcmp(cur, "vfio-pci")) && fs_write_str(r, p, addr) < 0)
+                                        r2 = fs_write_str(r, "sys/bus/pci/drivers_probe", addr);
+                                snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/driver", addr);
+                                cur[0] = '\0';
+                                fs_readlink_base(r, p, cur, sizeof(cur));
+                                if (r2 == 0 && strcmp(cur, drv))
+                                        r2 = -EIO;
+                                say(report, ud, r2 == 0 ? "%s: back on %s" : "%s: could not put it back on %s", addr, drv);
+                        }
                 } else if (sscanf(lines[i], "mdev %36s", path) == 1 && uuid_valid(path)) {
                         char p[128];
                         snprintf(p, sizeof(p), "sys/bus/mdev/devices/%s/remove", path);

@@ -62,6 +62,11 @@ int journal_pages_end(struct journal *j, const char *path, unsigned long delta);
  * undo removes it (sys/bus/mdev/devices/UUID/remove) if it exists. */
 int journal_mdev(struct journal *j, const char *uuid);
 
+/* A PCI device this domain moved from its host driver to vfio-pci: undo
+ * unbinds it from vfio-pci, puts back driver_override ("" when none) and binds
+ * it to driver again. */
+int journal_handover(struct journal *j, const char *addr, const char *driver, const char *override);
+
 /* Undo everything the domain's journal lists, newest first, and remove it.
  * Returns 0, or -errno of the first step that failed (the rest is still
  * tried); report(msg) is told about each step. Idempotent: no journal, no-op. */

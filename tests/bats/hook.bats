@@ -358,3 +358,87 @@ avail() { cat "$R/sys/bus/pci/devices/0000:00:02.0/mdev_supported_types/$1/avail
   [ "$status" -eq 1 ]
   [[ "$output" == *"no device offers mediated types (GVT-g needs i915.enable_gvt=1 and kvmgt loaded: pgs boot apply --mode gvtg)"* ]]
 }
+
+pcixml() { # NAME UUID "PGS CHILDREN" MANAGED ADDR(bus slot fn)
+  domxml "$1" "$2" 64 2,3 "$3" | sed '/<\/domain>/d'
+  echo "  <devices><hostdev mode='subsystem' type='pci' managed='$4'><source><address domain='0x0000' bus='0x$5' slot='0x$6' function='0x$7'/></source></hostdev></devices>"
+  echo "</domain>"
+}
+gpu_host() {
+  fk add 0000:00:02.0 8086:3e92 0x030000 group=0 boot_vga=1 driver=i915
+  fk add 0000:01:00.0 1234:1111 0x030000 group=1 boot_vga=0 driver=bochs-drm
+  mkdir -p "$R/sys/devices/pci0000:00/0000:01:00.0/drm/card1" "$R/sys/devices/pci0000:00/0000:01:00.0/drm/renderD129"
+  mkdir -p "$BATS_TEST_TMPDIR/bin"; ln -sf "$TB/fakesys" "$BATS_TEST_TMPDIR/bin/modprobe"
+}
+hookp() { PATH="$BATS_TEST_TMPDIR/bin:$PATH" hook "$@"; }
+
+@test "GPU handover (managed='no' + <pgs:handover/>): host driver to vfio-pci, and back on release" {
+  gpu_host
+  pcixml vm $UUID1 "<pgs:handover/>" no 01 00 0 > "$BATS_TEST_TMPDIR/x"
+  before=$(state)
+  run hookp vm prepare begin < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 0 ]
+  [ "$(drv 0000:01:00.0)" = vfio-pci ]
+  [[ "$output" == *"hostdev 0000:01:00.0 moved to vfio-pci; it goes back on release"* ]]
+  run hookp vm release end < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 0 ]
+  [ "$(drv 0000:01:00.0)" = bochs-drm ]
+  [ "$(cat "$R/sys/bus/pci/devices/0000:01:00.0/driver_override")" = "(null)" ]
+  # the one thing left: vfio-pci stays loaded (another VM may need it)
+  [ "$(state | grep -v drivers/vfio-pci/)" = "$before" ] || { diff <(echo "$before") <(state); false; }
+}
+
+@test "GPU handover is refused, naming them, while processes hold the GPU's DRM node" {
+  gpu_host
+  mkdir -p "$R/proc/1234/fd" "$R/proc/99/fd"
+  echo Xorg > "$R/proc/1234/comm"; ln -s /dev/dri/card1 "$R/proc/1234/fd/12"
+  echo firefox > "$R/proc/99/comm"; ln -s /dev/dri/renderD129 "$R/proc/99/fd/40"
+  for m in yes no; do
+    pcixml vm $UUID1 "<pgs:handover/>" $m 01 00 0 > "$BATS_TEST_TMPDIR/x"
+    before=$(state)
+    run hookp vm prepare begin < "$BATS_TEST_TMPDIR/x"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"hostdev 0000:01:00.0 is on bochs-drm and held open by 99 (firefox), 1234 (Xorg): close them (or stop the display manager) first"* ]]
+    [ "$(drv 0000:01:00.0)" = bochs-drm ]
+    [ "$(state)" = "$before" ]
+  done
+}
+
+@test "managed='yes' is left to libvirt; managed='no' without <pgs:handover/> says what to do" {
+  gpu_host
+  pcixml vm $UUID1 "<pgs:governor/>" yes 01 00 0 > "$BATS_TEST_TMPDIR/x"
+  run hookp vm prepare begin < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 0 ]
+  [ "$(drv 0000:01:00.0)" = bochs-drm ]
+  hookp vm release end < "$BATS_TEST_TMPDIR/x"
+  pcixml vm $UUID1 "<pgs:governor/>" no 01 00 0 > "$BATS_TEST_TMPDIR/x"
+  before=$(state)
+  run hookp vm prepare begin < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"has managed='no' but is on bochs-drm: libvirt will not move it; add <pgs:handover/> to pgs's metadata, or managed='yes'"* ]]
+  [ "$(state)" = "$before" ]
+}
+
+@test "a handover whose bind fails puts the GPU back on its driver" {
+  gpu_host
+  pcixml vm $UUID1 "<pgs:handover/>" no 01 00 0 > "$BATS_TEST_TMPDIR/x"
+  before=$(state)
+  PGS_FAKE_FAIL='drivers_probe=EIO' run hookp vm prepare begin < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"moving it to vfio-pci failed at drivers_probe"* ]]
+  [ "$(drv 0000:01:00.0)" = bochs-drm ]
+  [ "$(state | grep -v drivers/vfio-pci/)" = "$before" ] || { diff <(echo "$before") <(state); false; }
+}
+
+@test "release restores a custom IRQ mask and a non-default governor exactly" {
+  fk isolation 8 2
+  echo 4-5 > "$R/proc/irq/1/smp_affinity_list"
+  fk cpufreq 8 2 ondemand acpi-cpufreq
+  domxml vm $UUID1 64 2,3 "<pgs:isolate/><pgs:governor/>" > "$BATS_TEST_TMPDIR/x"
+  before=$(state)
+  hook vm prepare begin < "$BATS_TEST_TMPDIR/x"
+  [ "$(irq 1)" = 4-5 ] && [ "$(irq 0)" = 0-1,4-7 ] && [ "$(gov 2)" = performance ]
+  hook vm release end < "$BATS_TEST_TMPDIR/x"
+  [ "$(irq 1)" = 4-5 ] && [ "$(gov 2)" = ondemand ]
+  [ "$(state)" = "$before" ]
+}
