@@ -168,9 +168,9 @@ static int hugepages_prepare(struct pgs_root *r, struct journal *j, const struct
         unsigned long added = got > nr ? (unsigned long)(got - nr) : 0;
         int rc2 = journal_pages_end(j, nrp, added);
         if (got < target) {
-                msg("%s: hugepages: needs %lu × %s (%llu MiB); %lu were free and only %lu more could be allocated (%lu short) after dropping caches and compacting memory. Reserve them at boot: hugepages=%lu%s on the kernel command line (pgs boot apply --hugepages %s:%lu)",
-                    d->name, need, sz, d->mem_kib / 1024, (unsigned long)fr, added, target - (unsigned long)got, need,
-                    kib >= 1024 * 1024 ? " hugepagesz=1G default_hugepagesz=1G" : "", kib >= 1024 * 1024 ? "1G" : "2M", need);
+                msg("%s: hugepages: needs %lu × %s (%llu MiB); %lu were free and only %lu more could be allocated (%lu short) after dropping caches and compacting memory. Reserve them at boot: %shugepages=%lu on the kernel command line (pgs boot apply --hugepages %s:%lu)",
+                    d->name, need, sz, d->mem_kib / 1024, (unsigned long)fr, added, target - (unsigned long)got,
+                    kib >= 1024 * 1024 ? "default_hugepagesz=1G hugepagesz=1G " : "", need, kib >= 1024 * 1024 ? "1G" : "2M", need);
                 return -ENOMEM;
         }
         if (rc2 < 0)

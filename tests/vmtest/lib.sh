@@ -68,7 +68,8 @@ VMT_DEVICES=(
 vmt_boot() {
   local initrd=$1 log=$2 extra=${3:-} kver
   kver=$(vmt_kver)
-  timeout 300 qemu-system-x86_64 -accel tcg -M q35 -m "${VMT_MEM:-1024}" -smp 2 -device intel-iommu -nic none \
+  # shellcheck disable=SC2086
+  timeout 300 qemu-system-x86_64 -accel tcg -M q35 -m "${VMT_MEM:-1024}" -smp 2 ${VMT_QEMU_EXTRA:-} -device intel-iommu -nic none \
     -kernel "/boot/vmlinuz-$kver" -initrd "$initrd" -nographic -no-reboot -monitor none \
     -append "console=ttyS0 intel_iommu=on quiet panic=-1 $extra" \
     "${VMT_DEVICES[@]}" \
@@ -231,13 +232,24 @@ vmt_hook_initramfs() {
   rm -rf "$root"; mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,run,tmp,usr/lib/pgs,lib64}
   cp /bin/busybox "$root/bin/busybox"
   cp "$VMT_TOP/build/pgs-qemu-hook" "$VMT_TOP/build/pgs-qemu-hook-xml" "$root/usr/lib/pgs/"
+  local kver; kver=$(vmt_kver)
+  mkdir -p "$root/lib/modules/$kver"
+  vmt_add_modules "$root" "$kver" vfio-pci bochs
+  cp /lib/modules/"$kver"/modules.{order,builtin,builtin.modinfo} "$root/lib/modules/$kver/" 2>/dev/null
+  depmod -b "$root" "$kver"
   for l in $(ldd "$VMT_TOP/build/pgs-qemu-hook-xml" | awk '/=>/ { print $3 } /ld-linux/ { print $1 }'); do
     mkdir -p "$root$(dirname "$l")"; cp -L "$l" "$root$l"
   done
   sed -e 's|<pgs:governor/>|<pgs:hugepages/><pgs:isolate/>|' \
       -e "s|<currentMemory|<memoryBacking><hugepages><page size='2048' unit='KiB'/></hugepages></memoryBacking><currentMemory|" \
       "$VMT_TOP/tests/fixtures/hook/libvirt-9.0-prepare.xml" > "$root/etc/dom.xml"
-  sed -e "s|<memory unit='KiB'>131072</memory>|<memory unit='KiB'>4194304</memory>|" -e 's|<uuid>0b1c|<uuid>ffff|' "$root/etc/dom.xml" > "$root/etc/big.xml"
+  sed -e "s|<memory unit='KiB'>131072</memory>|<memory unit='KiB'>16777216</memory>|" -e 's|<uuid>0b1c|<uuid>ffff|' "$root/etc/dom.xml" > "$root/etc/big.xml"
+  # 1 GiB pages, and a handover of the "discrete GPU" from bochs to vfio-pci
+  sed -e "s|<memory unit='KiB'>131072</memory>|<memory unit='KiB'>1048576</memory>|" -e "s|size='2048' unit='KiB'|size='1' unit='G'|" \
+      -e 's|<uuid>0b1c|<uuid>eeee|' -e 's|<pgs:isolate/>||' "$root/etc/dom.xml" > "$root/etc/1g.xml"
+  sed -e 's|<pgs:hugepages/><pgs:isolate/>|<pgs:handover/>|' -e 's|<uuid>0b1c|<uuid>dddd|' \
+      -e "s|<devices>|<devices><hostdev mode='subsystem' type='pci' managed='no'><source><address domain='0x0000' bus='0x01' slot='0x00' function='0x0'/></source></hostdev>|" \
+      "$root/etc/dom.xml" > "$root/etc/gpu.xml"
   cp "$VMT_TOP/tests/vmtest/hook-init" "$root/init"; chmod +x "$root/init"
   (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"
 }
