@@ -156,6 +156,17 @@ int domain_parse(const char *xml, size_t len, struct domain *ret, char *msg, siz
                         goto out;
                 }
         }
+        xmlNode *nm = child(child(dom, "numatune"), "memory");
+        if (nm) {
+                xmlChar *ns = xmlGetProp(nm, (const xmlChar *)"nodeset");
+                int bad = ns && cpulist_parse((const char *)ns, &ret->numa_nodes) < 0;
+                if (ns)
+                        xmlFree(ns);
+                if (bad) {
+                        snprintf(msg, msgsize, "domain XML: <numatune><memory nodeset> is not a node list; nothing changed");
+                        goto out;
+                }
+        }
         xmlNode *devs = child(dom, "devices");
         for (xmlNode *c = devs ? devs->children : NULL; c; c = c->next) {
                 if (c->type != XML_ELEMENT_NODE || strcmp((const char *)c->name, "hostdev"))

@@ -12,6 +12,7 @@ struct domain {
         bool hugepages;                 /* <memoryBacking><hugepages> */
         unsigned long page_kib;         /* its <page size>; 0: the default size */
         struct cpuset vcpus;            /* union of <cputune><vcpupin cpuset> */
+        struct cpuset numa_nodes;       /* <numatune><memory nodeset>: hugepages per node */
         bool managed;                   /* <metadata><pgs:vm xmlns:pgs="urn:pgs:domain:1"> */
         bool want_hugepages, want_governor, want_isolate;
         bool want_handover;             /* <pgs:handover/>: move managed='no' GPUs */

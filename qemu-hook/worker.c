@@ -109,10 +109,64 @@ static const char *size_str(unsigned long kib, char *buf, size_t size)
         return buf;
 }
 
+/* Grow one pool (global or a NUMA node's) so that `need` pages are free:
+ * only the shortfall, verified; drop caches and compact when short. */
+static int pool_grow(struct pgs_root *r, struct journal *j, const struct domain *d, const char *pool, const char *where,
+                     unsigned long need, unsigned long kib, const char *sz)
+{
+        uint64_t nr, fr;
+        char p[200], nrp[200];
+        snprintf(p, sizeof(p), "%s/free_hugepages", pool);
+        int rc = fs_read_u64(r, p, 10, &fr);
+        snprintf(nrp, sizeof(nrp), "%s/nr_hugepages", pool);
+        if (rc == 0)
+                rc = fs_read_u64(r, nrp, 10, &nr);
+        if (rc < 0) {
+                msg("%s: hugepages: cannot read /%s: %s", d->name, pool, strerror(-rc));
+                return rc;
+        }
+        if (fr >= need) {
+                msg("%s: hugepages: %lu × %s needed%s, %lu free already (a boot reservation or pages no VM uses): nothing to allocate",
+                    d->name, need, sz, where, (unsigned long)fr);
+                return 0;
+        }
+        unsigned long shortfall = need - (unsigned long)fr, target = (unsigned long)nr + shortfall;
+        rc = journal_pages_begin(j, nrp, (unsigned long)nr);
+        if (rc < 0)
+                return rc;
+        char v[32];
+        snprintf(v, sizeof(v), "%lu", target);
+        uint64_t got = nr, t0 = now_usec();
+        /* write, read back; when short: drop caches and compact, once per round,
+         * until the deadline (not 1000 blind retries) */
+        for (int round = 0;; round++) {
+                fs_write_str(r, nrp, v);
+                if (fs_read_u64(r, nrp, 10, &got) < 0)
+                        got = nr;
+                /* one drop-caches + compaction round always; more while the deadline allows */
+                if (got >= target || round >= 3 || (round >= 1 && now_usec() - t0 > (uint64_t)HUGEPAGE_DEADLINE_MS * 1000))
+                        break;
+                fs_write_str(r, "proc/sys/vm/drop_caches", "3");
+                fs_write_str(r, "proc/sys/vm/compact_memory", "1");
+        }
+        unsigned long added = got > nr ? (unsigned long)(got - nr) : 0;
+        int rc2 = journal_pages_end(j, nrp, added);
+        if (got < target) {
+                msg("%s: hugepages: needs %lu × %s%s (%lu MiB); %lu were free and only %lu more could be allocated (%lu short) after dropping caches and compacting memory. Reserve them at boot: %shugepages=%lu on the kernel command line (pgs boot apply --hugepages %s:%lu)",
+                    d->name, need, sz, where, need * kib / 1024, (unsigned long)fr, added, target - (unsigned long)got,
+                    kib >= 1024 * 1024 ? "default_hugepagesz=1G hugepagesz=1G " : "", need, kib >= 1024 * 1024 ? "1G" : "2M", need);
+                return -ENOMEM;
+        }
+        if (rc2 < 0)
+                return rc2;
+        msg("%s: hugepages: %lu × %s ready%s (%lu were free, %lu added)", d->name, need, sz, where, (unsigned long)fr, added);
+        return 0;
+}
+
 static int hugepages_prepare(struct pgs_root *r, struct journal *j, const struct domain *d)
 {
         unsigned long dflt = default_page_kib(r), kib = d->page_kib ? d->page_kib : dflt;
-        char sz[32], pool[160], p[200];
+        char sz[32], pool[160];
         size_str(kib, sz, sizeof(sz));
         if (!kib) {
                 msg("%s: hugepages: this kernel has no hugepage support (no Hugepagesize in /proc/meminfo)", d->name);
@@ -130,53 +184,25 @@ static int hugepages_prepare(struct pgs_root *r, struct journal *j, const struct
                 return -ENOENT;
         }
         unsigned long need = (unsigned long)((d->mem_kib + kib - 1) / kib);
-        uint64_t nr, fr;
-        snprintf(p, sizeof(p), "%s/free_hugepages", pool);
-        int rc = fs_read_u64(r, p, 10, &fr);
-        char nrp[200];
-        snprintf(nrp, sizeof(nrp), "%s/nr_hugepages", pool);
-        if (rc == 0)
-                rc = fs_read_u64(r, nrp, 10, &nr);
-        if (rc < 0) {
-                msg("%s: hugepages: cannot read /%s: %s", d->name, pool, strerror(-rc));
-                return rc;
+        if (cpuset_empty(&d->numa_nodes))
+                return pool_grow(r, j, d, pool, "", need, kib, sz);
+        /* <numatune>: the pages come from those nodes' pools, spread evenly */
+        unsigned nodes[64], nn = 0;
+        for (unsigned c = 0; c < CPU_MAX && nn < 64; c++)
+                if (cpuset_has(&d->numa_nodes, c))
+                        nodes[nn++] = c;
+        for (unsigned i = 0; i < nn; i++) {
+                char np[200], where[32];
+                snprintf(np, sizeof(np), "sys/devices/system/node/node%u/hugepages/hugepages-%lukB", nodes[i], kib);
+                snprintf(where, sizeof(where), " on NUMA node %u", nodes[i]);
+                if (!fs_exists(r, np)) {
+                        msg("%s: hugepages: NUMA node %u has no %s pool (/%s)", d->name, nodes[i], sz, np);
+                        return -ENOENT;
+                }
+                int rc = pool_grow(r, j, d, np, where, need / nn + (i < need % nn), kib, sz);
+                if (rc < 0)
+                        return rc;
         }
-        if (fr >= need) {
-                msg("%s: hugepages: %lu × %s needed, %lu free already (a boot reservation or pages no VM uses): nothing to allocate",
-                    d->name, need, sz, (unsigned long)fr);
-                return 0;
-        }
-        unsigned long shortfall = need - (unsigned long)fr, target = (unsigned long)nr + shortfall;
-        rc = journal_pages_begin(j, nrp, (unsigned long)nr);
-        if (rc < 0)
-                return rc;
-        char v[32];
-        snprintf(v, sizeof(v), "%lu", target);
-        uint64_t got = nr, t0 = now_usec();
-        /* write, read back; when short: drop caches and compact, once per round,
-         * until the deadline (not 1000 blind retries) */
-        for (int round = 0;; round++) {
-                rc = fs_write_str(r, nrp, v);
-                if (fs_read_u64(r, nrp, 10, &got) < 0)
-                        got = nr;
-                /* one drop-caches + compaction round always; more while the deadline allows */
-                if (got >= target || round >= 3 || (round >= 1 && now_usec() - t0 > (uint64_t)HUGEPAGE_DEADLINE_MS * 1000))
-                        break;
-                fs_write_str(r, "proc/sys/vm/drop_caches", "3");
-                fs_write_str(r, "proc/sys/vm/compact_memory", "1");
-        }
-        unsigned long added = got > nr ? (unsigned long)(got - nr) : 0;
-        int rc2 = journal_pages_end(j, nrp, added);
-        if (got < target) {
-                msg("%s: hugepages: needs %lu × %s (%llu MiB); %lu were free and only %lu more could be allocated (%lu short) after dropping caches and compacting memory. Reserve them at boot: %shugepages=%lu on the kernel command line (pgs boot apply --hugepages %s:%lu)",
-                    d->name, need, sz, d->mem_kib / 1024, (unsigned long)fr, added, target - (unsigned long)got,
-                    kib >= 1024 * 1024 ? "default_hugepagesz=1G hugepagesz=1G " : "", need, kib >= 1024 * 1024 ? "1G" : "2M", need);
-                return -ENOMEM;
-        }
-        if (rc2 < 0)
-                return rc2;
-        msg("%s: hugepages: %lu × %s ready (%lu were free, %lu added)", d->name, need, sz, (unsigned long)fr, added);
-        (void)rc;
         return 0;
 }
 

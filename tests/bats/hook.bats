@@ -442,3 +442,24 @@ hookp() { PATH="$BATS_TEST_TMPDIR/bin:$PATH" hook "$@"; }
   [ "$(irq 1)" = 4-5 ] && [ "$(gov 2)" = ondemand ]
   [ "$(state)" = "$before" ]
 }
+
+@test "NUMA: with <numatune> the pages come from those nodes' pools, spread evenly, and go back there" {
+  fk numa 0 2048 0 100
+  fk numa 1 2048 0 100
+  domxml vm $UUID1 256 2,3 "<pgs:hugepages/>" | sed "s|<vcpu |<numatune><memory mode='strict' nodeset='0-1'/></numatune><vcpu |" > "$BATS_TEST_TMPDIR/x"
+  before=$(state)
+  run hook vm prepare begin < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"64 × 2 MiB ready on NUMA node 0 (0 were free, 64 added)"* ]]
+  [[ "$output" == *"64 × 2 MiB ready on NUMA node 1 (0 were free, 64 added)"* ]]
+  [ "$(cat "$R/sys/devices/system/node/node1/hugepages/hugepages-2048kB/nr_hugepages")" = 64 ]
+  [ "$(pool nr_hugepages)" = 16 ]
+  hook vm release end < "$BATS_TEST_TMPDIR/x"
+  [ "$(state)" = "$before" ]
+  fk numa 1 2048 0 10
+  before=$(state)
+  run hook vm prepare begin < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"needs 64 × 2 MiB on NUMA node 1 (128 MiB); 0 were free and only 10 more could be allocated (54 short)"* ]]
+  [ "$(state)" = "$before" ]
+}

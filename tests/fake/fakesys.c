@@ -343,7 +343,8 @@ int fake_handle_write(const char *root, const char *rel, const char *buf, size_t
         bool in_drv = strncmp(rel, "sys/bus/pci/drivers/", 20) == 0;
         /* hugepage pools: the kernel gives what it can (capacity, more after
          * compact_memory) and answers success either way (mm/hugetlb.c) */
-        if (!strncmp(rel, "sys/kernel/mm/hugepages/", 24) && !strcmp(base, "nr_hugepages")) {
+        if ((!strncmp(rel, "sys/kernel/mm/hugepages/", 24) || (!strncmp(rel, "sys/devices/system/node/node", 28) && strstr(rel, "/hugepages/"))) &&
+            !strcmp(base, "nr_hugepages")) {
                 int f = inject_fault(rel);
                 if (f < 0) {
                         *ret = f;
@@ -351,7 +352,14 @@ int fake_handle_write(const char *root, const char *rel, const char *buf, size_t
                 }
                 char pool[512], b[64], d[4096];
                 snprintf(pool, sizeof(pool), "%.*s", (int)(base - rel - 1), rel);
+                /* .fake keys: hugepages-2048kB, or node1-hugepages-2048kB */
+                char pnb[128];
                 const char *pn = strrchr(pool, '/') + 1;
+                unsigned node;
+                if (sscanf(rel, "sys/devices/system/node/node%u/", &node) == 1) {
+                        snprintf(pnb, sizeof(pnb), "node%u-%s", node, pn);
+                        pn = pnb;
+                }
                 unsigned long want = strtoul(buf, NULL, 10), used = 0, cap = 0;
                 if (get(P(d, ".fake/%s-used", pn), b, sizeof(b)) == 0) used = strtoul(b, NULL, 10);
                 if (get(P(d, ".fake/%s-capacity", pn), b, sizeof(b)) == 0) cap = strtoul(b, NULL, 10);
@@ -764,5 +772,19 @@ int fake_gvtg(const char *root, const char *addr)
                 put(P(p, DEVDIR "/%s/mdev_supported_types/%s/create", addr, types[i].n), "");
                 put(P(p, DEVDIR "/%s/mdev_supported_types/%s/device_api", addr, types[i].n), "vfio-pci\n");
         }
+        return 0;
+}
+
+int fake_numa_pool(const char *root, unsigned node, unsigned long kib, unsigned long nr, unsigned long cap)
+{
+        R = root;
+        char p[4096], b[64];
+        mkdirs(P(p, "sys/devices/system/node/node%u/hugepages/hugepages-%lukB", node, kib));
+        snprintf(b, sizeof(b), "%lu\n", nr);
+        put(P(p, "sys/devices/system/node/node%u/hugepages/hugepages-%lukB/nr_hugepages", node, kib), b);
+        put(P(p, "sys/devices/system/node/node%u/hugepages/hugepages-%lukB/free_hugepages", node, kib), b);
+        snprintf(b, sizeof(b), "%lu\n", cap);
+        put(P(p, ".fake/node%u-hugepages-%lukB-capacity", node, kib), b);
+        put(P(p, ".fake/node%u-hugepages-%lukB-used", node, kib), "0\n");
         return 0;
 }

@@ -47,3 +47,5 @@ int fake_isolation(const char *root, unsigned ncpus, unsigned nirqs);
 /* GVT-g on the iGPU at addr: i915-GVTg_V5_{1,2,4,8} with instances and sizes;
  * writing a UUID to create makes sys/bus/mdev/devices/UUID, remove takes it */
 int fake_gvtg(const char *root, const char *addr);
+/* a NUMA node's hugepage pool (nr pages, room for cap) */
+int fake_numa_pool(const char *root, unsigned node, unsigned long kib, unsigned long nr, unsigned long cap);

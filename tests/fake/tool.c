@@ -93,6 +93,9 @@ int main(int argc, char **argv)
                                     strtoul(argv[6], NULL, 10), strtoul(argv[7], NULL, 10), argc < 9 || strcmp(argv[8], "unmounted"));
         } else if (!strcmp(argv[1], "cpufreq") && argc >= 7) {
                 rc = fake_cpufreq(root, (unsigned)atoi(argv[3]), (unsigned)atoi(argv[4]), argv[5], argv[6], argc > 7 && !strcmp(argv[7], "epp"));
+        } else if (!strcmp(argv[1], "numa") && argc == 7) {
+                rc = fake_numa_pool(root, (unsigned)atoi(argv[3]), strtoul(argv[4], NULL, 10), strtoul(argv[5], NULL, 10),
+                                    strtoul(argv[6], NULL, 10));
         } else if (!strcmp(argv[1], "gvtg") && argc == 4) {
                 rc = fake_gvtg(root, argv[3]);
         } else if (!strcmp(argv[1], "isolation") && argc == 5) {
