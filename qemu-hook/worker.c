@@ -333,7 +333,20 @@ static int isolate_prepare(struct pgs_root *r, struct journal *j, const struct d
                 free(list);
         if (rc == 0 && fs_exists(r, "sys/devices/virtual/workqueue/cpumask"))
                 rc = journal_hold_exclude(j, "sys/devices/virtual/workqueue/cpumask", &d->vcpus, &online, true, ncpus);
-        if (rc == 0 && fs_read_str(r, "sys/fs/cgroup/cgroup.subtree_control", buf, sizeof(buf)) >= 0) {
+        if (rc == 0 && fs_exists(r, "run/systemd/system")) {
+                /* systemd owns the cgroups: ask it (AllowedCPUs), so it does not
+                 * write them back behind us */
+                static const char *const units[] = { "system.slice", "user.slice", "init.scope" };
+                for (int i = 0; i < 3 && rc == 0; i++) {
+                        char key[128];
+                        snprintf(key, sizeof(key), "systemd:%s:AllowedCPUs", units[i]);
+                        rc = journal_hold_exclude(j, key, &d->vcpus, &online, false, ncpus);
+                        if (rc == 0)
+                                groups++;
+                        else
+                                msg("%s: isolate: systemctl set-property %s AllowedCPUs: %s", d->name, units[i], strerror(-rc));
+                }
+        } else if (rc == 0 && fs_read_str(r, "sys/fs/cgroup/cgroup.subtree_control", buf, sizeof(buf)) >= 0) {
                 if (!word_in(buf, "cpuset")) {
                         msg("%s: isolate: the cpuset controller is not enabled in /sys/fs/cgroup; cgroups left alone", d->name);
                 } else {

@@ -96,6 +96,55 @@ int journal_open(struct journal *j, const struct pgs_root *r, const char *uuid, 
         return append(r, j->path, "# pgs-hook 1\nname %s\n", esc);
 }
 
+/* A value is a file under the root, or "systemd:UNIT:PROPERTY", read with
+ * `systemctl show -p PROPERTY --value UNIT` and set with `systemctl
+ * set-property --runtime UNIT PROPERTY=VALUE` (systemctl taken from the root
+ * under --sysroot, a stand-in in tests). */
+static const char *sysroot_of(const struct pgs_root *r)
+{
+        return strcmp(r->dir, "/") ? r->dir : NULL;
+}
+
+static int systemd_prop(const struct pgs_root *r, const char *path, char *unit, size_t usize, char *prop, size_t psize, char *prog,
+                        size_t prsize)
+{
+        const char *u = path + 8, *c = strchr(u, ':');
+        if (!c || (size_t)(c - u) >= usize || strlen(c + 1) >= psize || strchr(u, '/'))
+                return -EINVAL;
+        snprintf(unit, usize, "%.*s", (int)(c - u), u);
+        snprintf(prop, psize, "%s", c + 1);
+        if (!prog_find(r, sysroot_of(r), "systemctl", prog, prsize))
+                return -ENOENT;
+        return 0;
+}
+
+static int val_read(const struct pgs_root *r, const char *path, char *buf, size_t size)
+{
+        if (strncmp(path, "systemd:", 8))
+                return fs_read_str(r, path, buf, size);
+        char unit[128], prop[64], prog[512];
+        int rc = systemd_prop(r, path, unit, sizeof(unit), prop, sizeof(prop), prog, sizeof(prog));
+        if (rc < 0)
+                return rc;
+        char *argv[] = { prog, "show", "-p", prop, "--value", unit, NULL };
+        rc = run_capture(argv, sysroot_of(r), 10000, buf, size);
+        return rc == 0 ? (int)strlen(buf) : rc < 0 ? rc : -EIO;
+}
+
+static int val_write(const struct pgs_root *r, const char *path, const char *value)
+{
+        if (strncmp(path, "systemd:", 8))
+                return fs_write_str(r, path, value);
+        char unit[128], prop[64], prog[512], arg[1200];
+        int rc = systemd_prop(r, path, unit, sizeof(unit), prop, sizeof(prop), prog, sizeof(prog));
+        if (rc < 0)
+                return rc;
+        snprintf(arg, sizeof(arg), "%s=%s", prop, value);
+        char *argv[] = { prog, "set-property", "--runtime", unit, arg, NULL };
+        rc = run_prog(argv, NULL, sysroot_of(r), 10000);
+        return rc == 0 ? 0 : rc < 0 ? rc : -EIO;
+}
+
 /* run/pgs/shared/<key>: the path with '/' as '!' */
 static void shared_key(const char *path, char *buf, size_t size)
 {
@@ -196,7 +245,7 @@ int journal_hold_exclude(struct journal *j, const char *path, const struct cpuse
 {
         char key[512], cur[1024], list[1024], bl[1024];
         shared_key(path, key, sizeof(key));
-        int rc = fs_read_str(j->root, path, cur, sizeof(cur));
+        int rc = val_read(j->root, path, cur, sizeof(cur));
         if (rc < 0)
                 return rc;
         cpulist_format(cpus, list, sizeof(list));
@@ -233,7 +282,7 @@ int journal_hold_exclude(struct journal *j, const char *path, const struct cpuse
                 free(prev);
                 return rc;
         }
-        if (strcmp(cur, value) != 0 && (rc = fs_write_str(j->root, path, value)) < 0) {
+        if (strcmp(cur, value) != 0 && (rc = val_write(j->root, path, value)) < 0) {
                 /* not taken (a managed IRQ): take the record back */
                 if (prev)
                         fs_write_file_atomic(j->root, key, prev, strlen(prev), 0600);
@@ -298,8 +347,8 @@ static int undo_hold(const struct pgs_root *r, const char *uuid, const char *pat
                         memmove(p, e ? e + 1 : p + strlen(p), strlen(e ? e + 1 : p + strlen(p)) + 1);
                 }
                 char cur[1024];
-                if (rc == 0 && fs_read_str(r, path, cur, sizeof(cur)) >= 0 && strcmp(cur, value) != 0)
-                        rc = fs_write_str(r, path, value);
+                if (rc == 0 && val_read(r, path, cur, sizeof(cur)) >= 0 && strcmp(cur, value) != 0)
+                        rc = val_write(r, path, value);
                 if (rc == 0 && !any)
                         unlinkat(r->fd, key, 0);
                 else if (rc == 0)

@@ -146,3 +146,56 @@ int run_prog(char *const argv[], char *const env[], const char *sysroot, unsigne
         }
         return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
+
+int run_capture(char *const argv[], const char *sysroot, unsigned timeout_ms, char *out, size_t size)
+{
+        int pfd[2];
+        if (pipe2(pfd, O_CLOEXEC) < 0)
+                return -errno;
+        pid_t pid = fork();
+        if (pid < 0) {
+                close(pfd[0]);
+                close(pfd[1]);
+                return -errno;
+        }
+        if (pid == 0) {
+                if (sysroot)
+                        setenv("PGS_SYSROOT", sysroot, 1);
+                int nul = open("/dev/null", O_RDONLY);
+                if (nul >= 0)
+                        dup2(nul, 0);
+                dup2(pfd[1], 1);
+                execvp(argv[0], argv);
+                _exit(127);
+        }
+        close(pfd[1]);
+        size_t len = 0;
+        uint64_t deadline = now_usec() + (uint64_t)timeout_ms * 1000u;
+        for (;;) {
+                ssize_t n = read(pfd[0], out + len, size - 1 - len);
+                if (n > 0 && len + (size_t)n < size - 1) {
+                        len += (size_t)n;
+                        continue;
+                }
+                if (n > 0)
+                        len += (size_t)n;
+                if (n < 0 && errno == EINTR && now_usec() < deadline)
+                        continue;
+                break;
+        }
+        close(pfd[0]);
+        out[len] = '\0';
+        if (len && out[len - 1] == '\n')
+                out[len - 1] = '\0';
+        int st;
+        while (waitpid(pid, &st, WNOHANG) == 0) {
+                if (now_usec() > deadline) {
+                        kill(pid, SIGKILL);
+                        waitpid(pid, &st, 0);
+                        return -ETIMEDOUT;
+                }
+                unsigned step = 200;
+                backoff(&step);
+        }
+        return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}

@@ -32,3 +32,7 @@ bool prog_find(const struct pgs_root *r, const char *sysroot, const char *name, 
  * set when sysroot is given. Returns the exit status, 128+signal, or -errno /
  * -ETIMEDOUT (killed at the deadline). */
 int run_prog(char *const argv[], char *const env[], const char *sysroot, unsigned timeout_ms);
+
+/* run_prog, with the program's stdout captured into out (NUL-terminated,
+ * one trailing newline stripped). */
+int run_capture(char *const argv[], const char *sysroot, unsigned timeout_ms, char *out, size_t size);

@@ -175,6 +175,11 @@ state() {
   domxml "my vm" $UUID1 128 2,3 > "$BATS_TEST_TMPDIR/x"
   run hook "other" prepare begin < "$BATS_TEST_TMPDIR/x"
   [[ "$output" == *"does not match the XML's <name>"* ]]
+  # spaces are a legal name: it works, and goes back
+  run hook "my vm" prepare begin < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 0 ]
+  [ "$(cat "$R/run/pgs/$UUID1" | sed -n 's/^name //p')" = "my%20vm" ]
+  hook "my vm" release end < "$BATS_TEST_TMPDIR/x"
   # a domain may be called --help: argv is never parsed as options
   domxml "--help" $UUID1 128 2,3 "" > "$BATS_TEST_TMPDIR/x"
   run hook --help prepare begin < "$BATS_TEST_TMPDIR/x"
@@ -462,4 +467,33 @@ hookp() { PATH="$BATS_TEST_TMPDIR/bin:$PATH" hook "$@"; }
   [ "$status" -eq 1 ]
   [[ "$output" == *"needs 64 × 2 MiB on NUMA node 1 (128 MiB); 0 were free and only 10 more could be allocated (54 short)"* ]]
   [ "$(state)" = "$before" ]
+}
+
+@test "isolate under systemd: AllowedCPUs through systemctl set-property --runtime, the old value back on release" {
+  fk isolation 8 1
+  mkdir -p "$R/run/systemd/system" "$R/usr/bin" "$R/.fake/systemd"
+  # systemctl is not run for real here: a stand-in keeps unit properties in files
+  cat > "$R/usr/bin/systemctl" <<'EOS'
+#!/bin/sh
+[ -n "$PGS_SYSROOT" ] || exit 99
+d=$PGS_SYSROOT/.fake/systemd
+case $1 in
+  show) cat "$d/$5.$3" 2>/dev/null || echo ;;
+  set-property) echo "${4#*=}" > "$d/$3.${4%%=*}"; echo "set-property $3 $4" >> "$d/calls" ;;
+  *) exit 1 ;;
+esac
+EOS
+  chmod +x "$R/usr/bin/systemctl"
+  echo 0-5 > "$R/.fake/systemd/user.slice.AllowedCPUs"
+  domxml vm $UUID1 64 2,3 "<pgs:isolate/>" > "$BATS_TEST_TMPDIR/x"
+  run hook vm prepare begin < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 0 ]
+  [ "$(cat "$R/.fake/systemd/system.slice.AllowedCPUs")" = 0-1,4-7 ]
+  [ "$(cat "$R/.fake/systemd/user.slice.AllowedCPUs")" = 0-1,4-5 ]
+  [ "$(cat "$R/.fake/systemd/init.scope.AllowedCPUs")" = 0-1,4-7 ]
+  [ "$(cg system.slice)" = "" ]     # the cgroup files are systemd's: not written directly
+  hook vm release end < "$BATS_TEST_TMPDIR/x"
+  [ "$(cat "$R/.fake/systemd/system.slice.AllowedCPUs")" = "" ]
+  [ "$(cat "$R/.fake/systemd/user.slice.AllowedCPUs")" = 0-5 ]
+  grep -qx 'set-property system.slice AllowedCPUs=' "$R/.fake/systemd/calls"
 }
