@@ -145,14 +145,13 @@ static bool class_addressable(uint32_t class)
 }
 
 /* Select one device for binding; refusals that concern the device itself. */
-static void select_dev(struct early_ctx *c, const struct pci_dev *d, bool explicit_, const char *by)
+static void select_dev(struct early_ctx *c, const struct pci_dev *d, const char *by)
 {
         struct early_dev *e = out_add(c, d);
         if (!e)
                 return;
         if (e->state != ST_BIND || e->why[0])
                 return;         /* already selected by an earlier item */
-        e->explicit_ = explicit_;
         c->asked++;
         if (d->boot_vga == 1)
                 set_state(e, ST_REFUSED, "not binding: it is the boot VGA device (selected by %s)", by);
@@ -219,7 +218,7 @@ static void select_auto(struct early_ctx *c)
                 }
                 if (d->is_vf)
                         continue;
-                select_dev(c, d, false, "auto");
+                select_dev(c, d, "auto");
                 found++;
         }
         if (!found)
@@ -243,7 +242,7 @@ static void select_item(struct early_ctx *c, const struct bind_item *it)
                                 continue;
                         struct pci_dev *d = dev_at(c, i);
                         if (d && !d->is_vf) {
-                                select_dev(c, d, true, it->text);
+                                select_dev(c, d, it->text);
                                 found++;
                         }
                 }
@@ -270,7 +269,7 @@ static void select_item(struct early_ctx *c, const struct bind_item *it)
                                     name, d->class, name, d->vendor, d->device);
                         return;
                 }
-                select_dev(c, d, true, it->text);
+                select_dev(c, d, it->text);
                 return;
         }
         }
@@ -311,6 +310,12 @@ static void expand_and_check_groups(struct early_ctx *c)
         for (size_t i = 0; i < c->n_out; i++) {
                 struct early_dev *e = &c->out[i];
                 if (e->state != ST_BIND || e->dev.iommu_group < 0)
+                        continue;
+                /* a group is read and judged once, with its first selected member */
+                bool checked = false;
+                for (size_t k = 0; k < i && !checked; k++)
+                        checked = c->out[k].dev.iommu_group == e->dev.iommu_group && c->out[k].state == ST_BIND;
+                if (checked)
                         continue;
                 struct pci_addr *m;
                 size_t n;

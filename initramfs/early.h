@@ -24,7 +24,6 @@ enum early_state {
 struct early_dev {
         struct pci_dev dev;
         enum early_state state;
-        bool explicit_;         /* named by address or id, not by auto */
         char why[200];
 };
 

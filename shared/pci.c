@@ -205,11 +205,6 @@ int pci_dev_read(const struct pgs_root *r, const struct pci_addr *a, struct pci_
         return 0;
 }
 
-static int cmp_dev(const void *a, const void *b)
-{
-        return pci_addr_cmp(&((const struct pci_dev *)a)->addr, &((const struct pci_dev *)b)->addr);
-}
-
 static int cmp_addr(const void *a, const void *b)
 {
         return pci_addr_cmp(a, b);
@@ -250,29 +245,6 @@ static int read_addr_dir(const struct pgs_root *r, const char *path, struct pci_
         qsort(v, n, sizeof(*v), cmp_addr);
         *ret = v;
         *ret_n = n;
-        return 0;
-}
-
-int pci_dev_list(const struct pgs_root *r, struct pci_dev **ret, size_t *ret_n)
-{
-        struct pci_addr *addrs;
-        size_t n;
-        int rc = read_addr_dir(r, "sys/bus/pci/devices", &addrs, &n);
-        if (rc < 0)
-                return rc;
-        struct pci_dev *devs = calloc(n ? n : 1, sizeof(*devs));
-        if (!devs) {
-                free(addrs);
-                return -ENOMEM;
-        }
-        size_t m = 0;
-        for (size_t i = 0; i < n; i++)
-                if (pci_dev_read(r, &addrs[i], &devs[m]) == 0)
-                        m++;    /* a device that vanished meanwhile is skipped */
-        free(addrs);
-        qsort(devs, m, sizeof(*devs), cmp_dev);
-        *ret = devs;
-        *ret_n = m;
         return 0;
 }
 

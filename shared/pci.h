@@ -59,11 +59,8 @@ int pci_dev_read(const struct pgs_root *r, const struct pci_addr *a, struct pci_
 /* Re-read only the driver link ("" when unbound). */
 int pci_dev_read_driver(const struct pgs_root *r, const char *name, char *buf, size_t size);
 
-/* Every PCI device, sorted by address. Caller frees *ret. */
-int pci_dev_list(const struct pgs_root *r, struct pci_dev **ret, size_t *ret_n);
-
-/* Only the addresses of every PCI device, sorted (one directory read): for
- * callers that read the few devices they need with pci_dev_read(). */
+/* The addresses of every PCI device, sorted (one directory read): callers
+ * read the few devices they need with pci_dev_read(). */
 int pci_addr_list(const struct pgs_root *r, struct pci_addr **ret, size_t *ret_n);
 
 /* vendor, device, subsystem ids and class from the one `modalias` attribute
