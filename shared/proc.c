@@ -41,58 +41,88 @@ int poll_until(int (*check)(void *data), void *data, unsigned timeout_ms)
         }
 }
 
-int run_cmd(char *const argv[], unsigned timeout_ms, bool quiet)
+/* fork + exec argv with extra environment, stdin from /dev/null (unless
+ * keep_stdin), stdout to out_fd (-1: /dev/null, -2: left as it is). A pipe
+ * tells whether exec itself failed: *ret_exec_errno. */
+static pid_t spawn(char *const argv[], char *const env[], const char *sysroot, int out_fd, int *ret_exec_errno)
 {
         int pfd[2];
-        /* the pipe tells the parent whether exec itself failed */
-        if (pipe2(pfd, O_CLOEXEC) < 0)
-                return -errno;
+        *ret_exec_errno = 0;
+        if (pipe2(pfd, O_CLOEXEC) < 0) {
+                *ret_exec_errno = errno;
+                return -1;
+        }
         pid_t pid = fork();
         if (pid < 0) {
-                int e = errno;
+                *ret_exec_errno = errno;
                 close(pfd[0]);
                 close(pfd[1]);
-                return -e;
+                return -1;
         }
         if (pid == 0) {
                 close(pfd[0]);
-                if (quiet) {
-                        int nul = open("/dev/null", O_WRONLY);
-                        if (nul >= 0)
-                                dup2(nul, 1);
-                }
+                for (size_t i = 0; env && env[i]; i++)
+                        putenv(env[i]);
+                if (sysroot)
+                        setenv("PGS_SYSROOT", sysroot, 1);
+                int nul = open("/dev/null", O_RDWR);
+                if (nul >= 0)
+                        dup2(nul, 0);
+                if (out_fd == -1 && nul >= 0)
+                        dup2(nul, 1);
+                else if (out_fd >= 0)
+                        dup2(out_fd, 1);
                 execvp(argv[0], argv);
                 int e = errno;
                 if (write(pfd[1], &e, sizeof(e)) < 0) {
-                        /* parent sees EOF and reports a generic failure */
+                        /* the parent sees EOF and reports the exit status */
                 }
                 _exit(127);
         }
         close(pfd[1]);
-        int exec_errno = 0;
-        ssize_t n = read(pfd[0], &exec_errno, sizeof(exec_errno));
+        int e = 0;
+        if (read(pfd[0], &e, sizeof(e)) == (ssize_t)sizeof(e))
+                *ret_exec_errno = e;
         close(pfd[0]);
-        uint64_t deadline = now_usec() + (uint64_t)timeout_ms * 1000u;
+        return pid;
+}
+
+/* wait for pid until the deadline (SIGKILL past it): exit status, 128+signal,
+ * -ETIMEDOUT or -errno */
+static int wait_deadline(pid_t pid, uint64_t deadline)
+{
         unsigned step = 50;
-        int status;
+        int st;
         for (;;) {
-                pid_t w = waitpid(pid, &status, WNOHANG);
+                pid_t w = waitpid(pid, &st, WNOHANG);
                 if (w == pid)
                         break;
                 if (w < 0 && errno != EINTR)
                         return -errno;
                 if (now_usec() >= deadline) {
                         kill(pid, SIGKILL);
-                        waitpid(pid, &status, 0);
+                        waitpid(pid, &st, 0);
                         return -ETIMEDOUT;
                 }
                 backoff(&step);
         }
-        if (n == (ssize_t)sizeof(exec_errno))
+        return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+}
+
+static int run(char *const argv[], char *const env[], const char *sysroot, unsigned timeout_ms, int out_fd)
+{
+        int exec_errno;
+        uint64_t deadline = now_usec() + (uint64_t)timeout_ms * 1000u;
+        pid_t pid = spawn(argv, env, sysroot, out_fd, &exec_errno);
+        if (pid < 0)
                 return -exec_errno;
-        if (WIFEXITED(status))
-                return WEXITSTATUS(status);
-        return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+        int rc = wait_deadline(pid, deadline);
+        return exec_errno ? -exec_errno : rc;
+}
+
+int run_cmd(char *const argv[], unsigned timeout_ms, bool quiet)
+{
+        return run(argv, NULL, NULL, timeout_ms, quiet ? -1 : -2);
 }
 
 static const char *const bin_dirs[] = { "usr/local/sbin", "usr/local/bin", "usr/sbin", "usr/bin", "sbin", "bin" };
@@ -112,90 +142,31 @@ bool prog_find(const struct pgs_root *r, const char *sysroot, const char *name, 
 
 int run_prog(char *const argv[], char *const env[], const char *sysroot, unsigned timeout_ms)
 {
-        pid_t pid = fork();
-        if (pid < 0)
-                return -errno;
-        if (pid == 0) {
-                for (size_t i = 0; env && env[i]; i++)
-                        putenv(env[i]);
-                if (sysroot)
-                        setenv("PGS_SYSROOT", sysroot, 1);
-                int nul = open("/dev/null", O_RDONLY);
-                if (nul >= 0)
-                        dup2(nul, 0);
-                dup2(2, 1);     /* its chatter goes to stderr, not the caller's report */
-                execvp(argv[0], argv);
-                fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
-                _exit(127);
-        }
-        int st;
-        uint64_t deadline = now_usec() + (uint64_t)timeout_ms * 1000u;
-        unsigned step = 50;
-        for (;;) {
-                pid_t w = waitpid(pid, &st, WNOHANG);
-                if (w == pid)
-                        break;
-                if (w < 0 && errno != EINTR)
-                        return -errno;
-                if (now_usec() > deadline) {
-                        kill(pid, SIGKILL);
-                        waitpid(pid, &st, 0);
-                        return -ETIMEDOUT;
-                }
-                backoff(&step);
-        }
-        return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        /* its chatter goes to stderr, not the caller's report */
+        return run(argv, env, sysroot, timeout_ms, 2);
 }
 
 int run_capture(char *const argv[], const char *sysroot, unsigned timeout_ms, char *out, size_t size)
 {
-        int pfd[2];
+        int pfd[2], exec_errno;
         if (pipe2(pfd, O_CLOEXEC) < 0)
                 return -errno;
-        pid_t pid = fork();
+        uint64_t deadline = now_usec() + (uint64_t)timeout_ms * 1000u;
+        pid_t pid = spawn(argv, NULL, sysroot, pfd[1], &exec_errno);
+        close(pfd[1]);
         if (pid < 0) {
                 close(pfd[0]);
-                close(pfd[1]);
-                return -errno;
+                return -exec_errno;
         }
-        if (pid == 0) {
-                if (sysroot)
-                        setenv("PGS_SYSROOT", sysroot, 1);
-                int nul = open("/dev/null", O_RDONLY);
-                if (nul >= 0)
-                        dup2(nul, 0);
-                dup2(pfd[1], 1);
-                execvp(argv[0], argv);
-                _exit(127);
-        }
-        close(pfd[1]);
         size_t len = 0;
-        uint64_t deadline = now_usec() + (uint64_t)timeout_ms * 1000u;
-        for (;;) {
-                ssize_t n = read(pfd[0], out + len, size - 1 - len);
-                if (n > 0 && len + (size_t)n < size - 1) {
-                        len += (size_t)n;
-                        continue;
-                }
+        ssize_t n;
+        while (len + 1 < size && ((n = read(pfd[0], out + len, size - 1 - len)) > 0 || (n < 0 && errno == EINTR)))
                 if (n > 0)
                         len += (size_t)n;
-                if (n < 0 && errno == EINTR && now_usec() < deadline)
-                        continue;
-                break;
-        }
         close(pfd[0]);
         out[len] = '\0';
         if (len && out[len - 1] == '\n')
                 out[len - 1] = '\0';
-        int st;
-        while (waitpid(pid, &st, WNOHANG) == 0) {
-                if (now_usec() > deadline) {
-                        kill(pid, SIGKILL);
-                        waitpid(pid, &st, 0);
-                        return -ETIMEDOUT;
-                }
-                unsigned step = 200;
-                backoff(&step);
-        }
-        return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        int rc = wait_deadline(pid, deadline);
+        return exec_errno ? -exec_errno : rc;
 }
