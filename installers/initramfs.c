@@ -22,18 +22,24 @@
 
 #define GEN_TIMEOUT_MS (10 * 60 * 1000)
 
+/* Each rebuild command is one NULL-terminated argv, used as it is for the run
+ * and for the --dry-run line (tests/bats/installers.bats asserts it exactly). */
+#define ARGV_MAX 6
 struct gen {
         const char *name;
-        const char *conf;       /* the file pgs edits or owns */
-        const char *regen[4];   /* the distribution's rebuild command */
-        const char *lister;     /* lists an image's files */
-        const char *images;     /* image name prefix in /boot */
+        const char *conf;               /* the file pgs edits or owns */
+        const char *regen[ARGV_MAX];    /* the distribution's rebuild command, NULL-terminated */
+        const char *lister;             /* lists an image's files */
+        const char *images[3];          /* image name prefixes in /boot, NULL-terminated */
 };
 
 static const struct gen gens[] = {
-        { "mkinitcpio", "etc/mkinitcpio.conf", { "mkinitcpio", "-P" }, "lsinitcpio", "initramfs-" },
-        { "initramfs-tools", "etc/initramfs-tools/conf.d/pgs", { "update-initramfs", "-u", "-k", "all" }, "lsinitramfs", "initrd.img-" },
-        { "dracut", "etc/dracut.conf.d/90-pgs.conf", { "dracut", "--regenerate-all", "--force" }, "lsinitrd", "initramfs-" },
+        { "mkinitcpio", "etc/mkinitcpio.conf", { "mkinitcpio", "-P", NULL }, "lsinitcpio", { "initramfs-", NULL } },
+        { "initramfs-tools", "etc/initramfs-tools/conf.d/pgs", { "update-initramfs", "-u", "-k", "all", NULL }, "lsinitramfs",
+          { "initrd.img-", NULL } },
+        /* dracut names its images initrd.img-KVER on Debian/Ubuntu, initramfs-KVER.img on Fedora/Arch */
+        { "dracut", "etc/dracut.conf.d/90-pgs.conf", { "dracut", "--regenerate-all", "--force", NULL }, "lsinitrd",
+          { "initramfs-", "initrd.img-", NULL } },
 };
 
 static const char *const itools_owned = "# written by pgs initramfs enable: include pgs-early in the image\nPGS=y\n";
@@ -225,7 +231,10 @@ static int list_images(struct ctx *c, char names[][256], int max)
         int n = scandirat(c->root.fd, "boot", &list, NULL, alphasort), k = 0;
         for (int i = 0; i < n; i++) {
                 const char *d = list[i]->d_name;
-                if (k < max && !strncmp(d, c->g->images, strlen(c->g->images)) && !strstr(d, ".pgs-bak") && !strstr(d, "fallback"))
+                bool ours = false;
+                for (size_t p = 0; c->g->images[p]; p++)
+                        ours |= !strncmp(d, c->g->images[p], strlen(c->g->images[p]));
+                if (k < max && ours && !strstr(d, ".pgs-bak") && !strstr(d, "fallback"))
                         snprintf(names[k++], 256, "boot/%s", d);
                 free(list[i]);
         }
@@ -234,30 +243,30 @@ static int list_images(struct ctx *c, char names[][256], int max)
         return k;
 }
 
-/* does the image carry pgs-early and the config? (the generator's lister) */
+struct listing {
+        bool early, conf;
+};
+
+static void listing_line(const char *line, void *ud)
+{
+        struct listing *l = ud;
+        l->early |= strstr(line, "lib/pgs/pgs-early") != NULL;
+        l->conf |= strstr(line, "etc/pgs.conf") != NULL;
+}
+
+/* does the image carry pgs-early and the config? (the generator's lister,
+ * read through a pipe under the deadline) */
 static int image_check(struct ctx *c, const char *img, bool *has_early, bool *has_conf)
 {
-        char prog[512], path[700], out[600];
+        char prog[512], path[700];
         if (!prog_find(&c->root, c->sysroot, c->g->lister, prog, sizeof(prog)))
                 return -ENOENT;
         snprintf(path, sizeof(path), "%s/%s", c->sysroot ? c->sysroot : "", img);
-        snprintf(out, sizeof(out), "/tmp/pgs-initramfs-list.%d", (int)getpid());
-        char cmd[1600];
-        snprintf(cmd, sizeof(cmd), "'%s' '%s' > '%s' 2>/dev/null", prog, path, out);
-        char *argv[] = { "/bin/sh", "-c", cmd, NULL };
-        int rc = run_prog(argv, NULL, c->sysroot, GEN_TIMEOUT_MS);
-        FILE *f = fopen(out, "r");
-        *has_early = *has_conf = false;
-        char line[1024];
-        while (f && fgets(line, sizeof(line), f)) {
-                if (strstr(line, "lib/pgs/pgs-early"))
-                        *has_early = true;
-                if (strstr(line, "etc/pgs.conf"))
-                        *has_conf = true;
-        }
-        if (f)
-                fclose(f);
-        unlink(out);
+        char *argv[] = { prog, path, NULL };
+        struct listing l = { false, false };
+        int rc = run_lines(argv, c->sysroot, GEN_TIMEOUT_MS, listing_line, &l);
+        *has_early = l.early;
+        *has_conf = l.conf;
         return rc;
 }
 
@@ -266,7 +275,7 @@ static void report_images(struct ctx *c, bool want)
         char imgs[16][256];
         int n = list_images(c, imgs, 16);
         if (!n)
-                printf("  images: none found in /boot (%s*)\n", c->g->images);
+                printf("  images: none found in /boot (%s*)\n", c->g->images[0]);
         struct stat cs, is;
         bool have_conf = fstatat(c->root.fd, "etc/pgs.conf", &cs, 0) == 0;
         for (int i = 0; i < n; i++) {
@@ -362,11 +371,9 @@ static int regen_and_verify(struct ctx *c, bool want)
         char prog[512];
         if (!prog_find(&c->root, c->sysroot, c->g->regen[0], prog, sizeof(prog)))
                 return err("%s not found to rebuild the images", c->g->regen[0]);
-        char *argv[6] = { prog };
-        size_t k = 1;
-        for (; c->g->regen[k]; k++)
+        char *argv[ARGV_MAX] = { prog };
+        for (size_t k = 1; c->g->regen[k]; k++)
                 argv[k] = (char *)c->g->regen[k];
-        argv[k] = NULL;
         printf("running: %s", prog);
         for (size_t i = 1; argv[i]; i++)
                 printf(" %s", argv[i]);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -146,7 +147,38 @@ int run_prog(char *const argv[], char *const env[], const char *sysroot, unsigne
         return run(argv, env, sysroot, timeout_ms, 2);
 }
 
-int run_capture(char *const argv[], const char *sysroot, unsigned timeout_ms, char *out, size_t size)
+/* Read fd until EOF or the deadline; every chunk goes to fn. A helper that
+ * hangs with its output open (or leaves a child holding it) cannot hold us
+ * past the deadline: poll() bounds each wait. 0 at EOF, -ETIMEDOUT, -errno. */
+static int drain(int fd, uint64_t deadline, void (*fn)(const char *buf, size_t len, void *ud), void *ud)
+{
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        char buf[4096];
+        for (;;) {
+                uint64_t now = now_usec();
+                if (now >= deadline)
+                        return -ETIMEDOUT;
+                int r = poll(&p, 1, (int)((deadline - now + 999) / 1000));
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r < 0)
+                        return -errno;
+                if (r == 0)
+                        return -ETIMEDOUT;
+                ssize_t n = read(fd, buf, sizeof(buf));
+                if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                        continue;
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        return 0;
+                fn(buf, (size_t)n, ud);
+        }
+}
+
+/* spawn with stdout on a pipe, drain it under the deadline, reap the child */
+static int run_piped(char *const argv[], const char *sysroot, unsigned timeout_ms,
+                     void (*fn)(const char *buf, size_t len, void *ud), void *ud)
 {
         int pfd[2], exec_errno;
         if (pipe2(pfd, O_CLOEXEC) < 0)
@@ -158,15 +190,87 @@ int run_capture(char *const argv[], const char *sysroot, unsigned timeout_ms, ch
                 close(pfd[0]);
                 return -exec_errno;
         }
-        size_t len = 0;
-        ssize_t n;
-        while (len + 1 < size && ((n = read(pfd[0], out + len, size - 1 - len)) > 0 || (n < 0 && errno == EINTR)))
-                if (n > 0)
-                        len += (size_t)n;
+        int rd = drain(pfd[0], deadline, fn, ud);
         close(pfd[0]);
-        out[len] = '\0';
-        if (len && out[len - 1] == '\n')
-                out[len - 1] = '\0';
-        int rc = wait_deadline(pid, deadline);
-        return exec_errno ? -exec_errno : rc;
+        if (rd == -ETIMEDOUT)
+                kill(pid, SIGKILL);
+        int rc = wait_deadline(pid, rd == -ETIMEDOUT ? 0 : deadline);
+        if (exec_errno)
+                return -exec_errno;
+        return rd < 0 ? rd : rc;
+}
+
+struct capture {
+        char *out;
+        size_t size, len;
+};
+
+static void capture_chunk(const char *buf, size_t len, void *ud)
+{
+        struct capture *c = ud;
+        size_t room = c->size - 1 - c->len;
+        if (len > room)
+                len = room;     /* the rest is read and dropped: the child never blocks */
+        memcpy(c->out + c->len, buf, len);
+        c->len += len;
+}
+
+int run_capture(char *const argv[], const char *sysroot, unsigned timeout_ms, char *out, size_t size)
+{
+        if (size < 1)
+                return -EINVAL;
+        struct capture c = { out, size, 0 };
+        int rc = run_piped(argv, sysroot, timeout_ms, capture_chunk, &c);
+        out[c.len] = '\0';
+        if (c.len && out[c.len - 1] == '\n')
+                out[c.len - 1] = '\0';
+        return rc;
+}
+
+struct lines {
+        void (*fn)(const char *line, void *ud);
+        void *ud;
+        char *buf;
+        size_t len, cap;
+        int err;
+};
+
+static void lines_chunk(const char *b, size_t n, void *ud)
+{
+        struct lines *l = ud;
+        for (size_t i = 0; i < n; i++) {
+                if (b[i] == '\n') {
+                        if (l->buf) {
+                                l->buf[l->len] = '\0';
+                                l->fn(l->buf, l->ud);
+                        } else {
+                                l->fn("", l->ud);
+                        }
+                        l->len = 0;
+                        continue;
+                }
+                if (l->len + 2 > l->cap) {
+                        size_t cap = l->cap ? l->cap * 2 : 256;
+                        char *nb = realloc(l->buf, cap);
+                        if (!nb) {
+                                l->err = -ENOMEM;
+                                continue;
+                        }
+                        l->buf = nb;
+                        l->cap = cap;
+                }
+                l->buf[l->len++] = b[i];
+        }
+}
+
+int run_lines(char *const argv[], const char *sysroot, unsigned timeout_ms, void (*fn)(const char *line, void *ud), void *ud)
+{
+        struct lines l = { .fn = fn, .ud = ud };
+        int rc = run_piped(argv, sysroot, timeout_ms, lines_chunk, &l);
+        if (l.len) {
+                l.buf[l.len] = '\0';
+                fn(l.buf, ud);
+        }
+        free(l.buf);
+        return l.err ? l.err : rc;
 }

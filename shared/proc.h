@@ -34,5 +34,11 @@ bool prog_find(const struct pgs_root *r, const char *sysroot, const char *name, 
 int run_prog(char *const argv[], char *const env[], const char *sysroot, unsigned timeout_ms);
 
 /* run_prog, with the program's stdout captured into out (NUL-terminated,
- * one trailing newline stripped). */
+ * one trailing newline stripped; output past size is read and dropped). The
+ * deadline covers the reading too: a helper that hangs with its stdout open
+ * is killed at it (-ETIMEDOUT). */
 int run_capture(char *const argv[], const char *sysroot, unsigned timeout_ms, char *out, size_t size);
+
+/* run_capture for output of any length: fn is called for every line (without
+ * its newline), the last one even when it has none. Same deadline rule. */
+int run_lines(char *const argv[], const char *sysroot, unsigned timeout_ms, void (*fn)(const char *line, void *ud), void *ud);

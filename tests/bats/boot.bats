@@ -2,7 +2,8 @@
 # pgs boot on copies of distributions' stock boot files (tests/fixtures/boot).
 # grubby, kernelstub, mkinitcpio and update-grub are not run for real here:
 # grubby and kernelstub are not packaged for Debian, so their backends are
-# tested through stand-ins that only record the arguments they were given.
+# tested through strict stand-ins (tests/standin/standin: an argv the real tool
+# rejects fails) that record the arguments they were given.
 # grub-mkconfig (grub-common) and kernel-install (systemd 252) are real.
 
 load helper
@@ -16,12 +17,13 @@ mkroot() {
   cp -a "$FIX/$1/." "$R/"
   mkdir -p "$R/proc" "$R/usr/sbin" "$R/usr/bin"
   printf 'processor\t: 0\nvendor_id\t: GenuineIntel\n' > "$R/proc/cpuinfo"
+  # grub-mkconfig -o needs the directory it writes into, as on a real system
+  [ -e "$R/etc/default/grub" ] && mkdir -p "$R/boot/grub"
   ORIG=$BATS_TEST_TMPDIR/orig
   rm -rf "$ORIG"; cp -a "$R" "$ORIG"
 }
-standin() { # standin NAME [exit status]
-  printf '#!/bin/sh\n[ -n "$PGS_SYSROOT" ] || exit 99\necho "%s $*" >> "$PGS_SYSROOT/calls.log"\nexit %s\n' "$1" "${2:-0}" > "$R/usr/sbin/$1"
-  chmod +x "$R/usr/sbin/$1"
+boot_standin() { # boot_standin NAME [exit status]: helper.bash's strict stand-in
+  standin "$@"
   rm -rf "$ORIG"; cp -a "$R" "$ORIG"
 }
 pgsb() { "$TOP/build/pgs" boot "$@" --sysroot "$R"; }
@@ -32,7 +34,7 @@ same_as_orig() {
 calls() { cat "$R/calls.log" 2>/dev/null; }
 
 roundtrip() { # roundtrip FIXTURE [STANDIN] -- apply args
-  mkroot "$1"; [ -n "${2:-}" ] && standin "$2"
+  mkroot "$1"; [ -n "${2:-}" ] && boot_standin "$2"
   shift 2
   pgsb apply "$@"
   local once=$BATS_TEST_TMPDIR/once; rm -rf "$once"; cp -a "$R" "$once"
@@ -45,7 +47,7 @@ roundtrip() { # roundtrip FIXTURE [STANDIN] -- apply args
 }
 
 @test "Debian GRUB: only GRUB_CMDLINE_LINUX_DEFAULT changes, update-grub runs" {
-  mkroot debian; standin update-grub
+  mkroot debian; boot_standin update-grub
   run pgsb apply --mode passthrough
   [ "$status" -eq 0 ]
   [ "$(diff "$ORIG/etc/default/grub" "$R/etc/default/grub" | grep -c '^[<>]')" -eq 2 ]
@@ -66,14 +68,14 @@ roundtrip() { # roundtrip FIXTURE [STANDIN] -- apply args
 }
 
 @test "Ubuntu cloud image: the grub.d file that sets the variable last is the one edited" {
-  mkroot ubuntu-cloud; standin update-grub
+  mkroot ubuntu-cloud; boot_standin update-grub
   pgsb apply --mode passthrough
   cmp "$ORIG/etc/default/grub" "$R/etc/default/grub"
   grep -qx 'GRUB_CMDLINE_LINUX_DEFAULT="console=tty1 console=ttyS0 intel_iommu=on iommu=pt"' "$R/etc/default/grub.d/50-cloudimg-settings.cfg"
 }
 
 awkward() { # awkward 'FILE CONTENT' → apply/revert round trip, prints the effective value
-  mkroot debian; standin update-grub
+  mkroot debian; boot_standin update-grub
   printf '%b' "$1" > "$R/etc/default/grub"; cp "$R/etc/default/grub" "$ORIG/etc/default/grub"
   pgsb apply --mode passthrough >/dev/null
   ( . "$R/etc/default/grub"; echo "$GRUB_CMDLINE_LINUX_DEFAULT" ) > "$BATS_TEST_TMPDIR/value"
@@ -98,7 +100,7 @@ awkward() { # awkward 'FILE CONTENT' → apply/revert round trip, prints the eff
 }
 
 @test "a conflicting parameter is reported, not duplicated, and nothing changes" {
-  mkroot fedora; standin grubby
+  mkroot fedora; boot_standin grubby
   sed -i 's/rhgb quiet/rhgb quiet intel_iommu=off/' "$R/etc/default/grub" "$R"/boot/loader/entries/*.conf
   cp -a "$R/." "$ORIG/"
   run pgsb apply --mode passthrough
@@ -109,7 +111,7 @@ awkward() { # awkward 'FILE CONTENT' → apply/revert round trip, prints the eff
 }
 
 @test "a parameter the user already had stays theirs: revert leaves it" {
-  mkroot debian; standin update-grub
+  mkroot debian; boot_standin update-grub
   sed -i 's/"quiet"/"quiet iommu=pt"/' "$R/etc/default/grub"; cp "$R/etc/default/grub" "$ORIG/etc/default/grub"
   pgsb apply --mode passthrough
   grep -qx 'GRUB_CMDLINE_LINUX_DEFAULT="quiet iommu=pt intel_iommu=on"' "$R/etc/default/grub"
@@ -138,15 +140,15 @@ awkward() { # awkward 'FILE CONTENT' → apply/revert round trip, prints the eff
 }
 
 @test "an AMD CPU gets no intel_iommu (amd_iommu=on is not a valid value)" {
-  mkroot arch; standin grub-mkconfig
+  mkroot arch; boot_standin grub-mkconfig
   printf 'vendor_id\t: AuthenticAMD\n' > "$R/proc/cpuinfo"
   pgsb apply --mode passthrough
   grep -qx 'GRUB_CMDLINE_LINUX_DEFAULT="loglevel=3 quiet iommu=pt"' "$R/etc/default/grub"
-  grep -q "grub-mkconfig -o $R/boot/grub/grub.cfg" "$R/calls.log"
+  [ "$(calls)" = "grub-mkconfig -o $R/boot/grub/grub.cfg" ]
 }
 
 @test "BLS (Fedora): grubby is called with --args and --remove-args, files left to it" {
-  mkroot fedora; standin grubby
+  mkroot fedora; boot_standin grubby
   run pgsb show
   [[ "$output" == *"BLS entries with grubby"* ]]
   [[ "$output" == *"rhgb quiet"* ]]
@@ -161,7 +163,7 @@ awkward() { # awkward 'FILE CONTENT' → apply/revert round trip, prints the eff
 }
 
 @test "kernelstub (Pop!_OS): -a and -d with exactly pgs's parameters" {
-  mkroot popos; standin kernelstub
+  mkroot popos; boot_standin kernelstub
   run pgsb show
   [[ "$output" == *"quiet splash loglevel=0 systemd.show_status=false"* ]]
   pgsb apply --mode gvtg
@@ -169,7 +171,7 @@ awkward() { # awkward 'FILE CONTENT' → apply/revert round trip, prints the eff
 }
 
 @test "UKI: a drop-in /etc/cmdline.d/pgs.conf, images rebuilt with mkinitcpio -P" {
-  mkroot uki; standin mkinitcpio
+  mkroot uki; boot_standin mkinitcpio
   pgsb apply --mode passthrough
   [ "$(cat "$R/etc/cmdline.d/pgs.conf")" = "intel_iommu=on iommu=pt" ]
   [ "$(calls)" = "mkinitcpio -P" ]
@@ -194,7 +196,7 @@ awkward() { # awkward 'FILE CONTENT' → apply/revert round trip, prints the eff
 }
 
 @test "a dry run prints a unified diff and the commands, and changes nothing" {
-  mkroot debian; standin update-grub
+  mkroot debian; boot_standin update-grub
   run pgsb apply --mode passthrough --dry-run
   [ "$status" -eq 0 ]
   [[ "$output" == *"--- a/etc/default/grub"*"+++ b/etc/default/grub"*'-GRUB_CMDLINE_LINUX_DEFAULT="quiet"'*'+GRUB_CMDLINE_LINUX_DEFAULT="quiet intel_iommu=on iommu=pt"'* ]]
@@ -205,7 +207,7 @@ awkward() { # awkward 'FILE CONTENT' → apply/revert round trip, prints the eff
 }
 
 @test "bad input: binary or unreadable files, an unknown bootloader: clear error, nothing changed" {
-  mkroot debian; standin update-grub
+  mkroot debian; boot_standin update-grub
   printf 'GRUB_CMDLINE_LINUX_DEFAULT="quiet"\n\0\1\2' > "$R/etc/default/grub"; cp -a "$R/." "$ORIG/"
   run pgsb apply --mode passthrough
   [ "$status" -eq 1 ]
@@ -230,7 +232,7 @@ awkward() { # awkward 'FILE CONTENT' → apply/revert round trip, prints the eff
 }
 
 @test "a regeneration command that fails puts every file back" {
-  mkroot debian; standin update-grub 1
+  mkroot debian; boot_standin update-grub 1
   run pgsb apply --mode gvtg
   [ "$status" -eq 1 ]
   [[ "$output" == *"update-grub exited with status"*"every file is put back as it was"* ]]

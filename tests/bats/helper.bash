@@ -59,3 +59,18 @@ snapshot() {
   (cd "$R" && find ./sys ./dev -path ./dev/kmsg -prune -o -printf '%y %p %l\n' | sort &&
     find ./sys ./dev -path ./dev/kmsg -prune -o -type f -print0 | sort -z | xargs -0 md5sum)
 }
+
+# standin NAME [STATUS] — the strict stand-in (tests/standin/standin) for a
+# distribution tool at $R/usr/sbin/NAME: an argv the real tool would reject
+# fails the call (and is logged as REJECTED); accepted calls go to
+# $R/calls.log. standin_action NAME (script on stdin) gives it behaviour.
+standin() {
+  mkdir -p "$R/usr/sbin" "$R/.standin"
+  ln -sf "$TOP/tests/standin/standin" "$R/usr/sbin/$1"
+  if [ -n "${2:-}" ]; then echo "$2" > "$R/.standin/$1.status"; else rm -f "$R/.standin/$1.status"; fi
+}
+standin_action() {
+  standin "$1"
+  { echo '#!/bin/bash'; cat; } > "$R/.standin/$1.action"
+  chmod +x "$R/.standin/$1.action"
+}

@@ -65,7 +65,7 @@ harness() { # harness "HOOKS" → $BR
 # a generator stand-in that "builds" /boot/IMAGE as a file list, with pgs's
 # files when its configuration enables pgs; the lister stand-in prints it
 mkgen() { # mkgen mkinitcpio|dracut|initramfs-tools
-  R=$BATS_TEST_TMPDIR/root; rm -rf "$R"; mkdir -p "$R/usr/bin" "$R/boot" "$R/etc/modprobe.d" "$R/proc"
+  R=$BATS_TEST_TMPDIR/root; rm -rf "$R"; mkdir -p "$R/usr/bin" "$R/usr/sbin" "$R/boot" "$R/etc/modprobe.d" "$R/proc"
   echo "BOOT_IMAGE=/vmlinuz root=/dev/sda1 quiet" > "$R/proc/cmdline"
   echo '[vfio]
 bind = auto' > "$R/etc/pgs.conf"
@@ -88,18 +88,19 @@ EOC
       mkdir -p "$R/etc/initramfs-tools/conf.d"; echo 'MODULES=most' > "$R/etc/initramfs-tools/initramfs.conf"
       gen=update-initramfs lister=lsinitramfs img=initrd.img-6.1.0-56-amd64 on='grep -q PGS=y "$PGS_SYSROOT/etc/initramfs-tools/conf.d/pgs" 2>/dev/null' ;;
   esac
-  cat > "$R/usr/bin/$gen" <<EOS
-#!/bin/bash
-[ -n "\$PGS_SYSROOT" ] || { echo "stand-in run without PGS_SYSROOT" >&2; exit 99; }
-echo "$gen \$*" >> "\$PGS_SYSROOT/calls.log"
+  # the strict stand-in (an argv the real tool rejects fails the call), which
+  # "builds" the image as a file list; the lister prints it
+  standin_action "$gen" <<EOS
 { echo usr/bin/modprobe; if $on; then echo usr/lib/pgs/pgs-early; echo etc/pgs.conf; fi; } > "\$PGS_SYSROOT/boot/$img"
 EOS
-  printf '#!/bin/sh\ncat "$1"\n' > "$R/usr/bin/$lister"
-  chmod +x "$R/usr/bin/$gen" "$R/usr/bin/$lister"
-  PGS_SYSROOT=$R "$R/usr/bin/$gen"
+  standin_action "$lister" <<'EOS'
+cat "$1"
+EOS
+  PGS_SYSROOT=$R "$R/usr/sbin/$gen" ${GEN_ARGS[$gen]}
   rm -f "$R/calls.log"
   ORIG=$BATS_TEST_TMPDIR/orig; rm -rf "$ORIG"; cp -a "$R" "$ORIG"
 }
+declare -gA GEN_ARGS=([mkinitcpio]="-P" [dracut]="--regenerate-all --force" [update-initramfs]="-u -k all")
 pgsi() { "$TOP/build/pgs" initramfs "$@" --sysroot "$R"; }
 
 @test "mkinitcpio: enable puts pgs before udev, rebuilds, confirms by listing; disable restores the bytes" {
@@ -108,11 +109,13 @@ pgsi() { "$TOP/build/pgs" initramfs "$@" --sysroot "$R"; }
   [[ "$output" == *"generator: mkinitcpio"* ]]
   [[ "$output" == *"pgs: not enabled (pgs is not in HOOKS)"* ]]
   [[ "$output" == *"/boot/initramfs-linux.img: pgs-early MISSING"* ]]
+  : > "$R/calls.log"
   run pgsi enable
   [ "$status" -eq 0 ]
   grep -qx 'HOOKS=(base pgs udev autodetect microcode modconf kms keyboard keymap consolefont block filesystems fsck)' "$R/etc/mkinitcpio.conf"
   [[ "$output" == *"/boot/initramfs-linux.img: pgs-early inside"* ]]
-  [ "$(cat "$R/calls.log")" = "mkinitcpio -P" ]
+  [ "$(cat "$R/calls.log")" = "mkinitcpio -P
+lsinitcpio $R/boot/initramfs-linux.img" ]
   run pgsi status
   [ "$status" -eq 0 ]
   [[ "$output" == *"pgs: enabled"* ]]
@@ -137,6 +140,13 @@ pgsi() { "$TOP/build/pgs" initramfs "$@" --sysroot "$R"; }
     run pgsi enable
     [ "$status" -eq 0 ]
     [[ "$output" == *"pgs-early inside"* ]]
+    case $g in
+      dracut) [ "$(head -1 "$R/calls.log")" = "dracut --regenerate-all --force" ]
+              [[ "$output" == *"/boot/initramfs-6.6.1.img: pgs-early inside"* ]] ;;
+      *) [ "$(head -1 "$R/calls.log")" = "update-initramfs -u -k all" ]
+         [[ "$output" == *"/boot/initrd.img-6.1.0-56-amd64: pgs-early inside"* ]] ;;
+    esac
+    ! grep -q REJECTED "$R/calls.log"
     run pgsi status
     [[ "$output" == *"generator: $g"*"pgs: enabled"* ]]
     pgsi disable
@@ -151,6 +161,31 @@ pgsi() { "$TOP/build/pgs" initramfs "$@" --sysroot "$R"; }
   [ "$status" -eq 0 ]
   [[ "$output" == *"-HOOKS=(base udev"*"+HOOKS=(base pgs udev"*"would run: mkinitcpio -P"* ]]
   diff -r "$ORIG" "$R"
+}
+
+@test "each generator's rebuild command is its exact argv, in the dry run and in the run" {
+  for g in initramfs-tools dracut; do
+    mkgen $g
+    run pgsi enable --dry-run
+    [ "$status" -eq 0 ]
+    case $g in
+      dracut) [ "${lines[-1]}" = "would run: dracut --regenerate-all --force" ] ;;
+      *) [ "${lines[-1]}" = "would run: update-initramfs -u -k all" ] ;;
+    esac
+    diff -r "$ORIG" "$R"
+    run pgsi enable
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"running: $R/usr/sbin/${lines[0]##* }"* ]] || [[ "$output" == *"running: $R/usr/sbin/"* ]]
+    ! grep -q REJECTED "$R/calls.log"
+  done
+}
+
+@test "the strict stand-in refuses what the real update-initramfs refuses (-u -k without a version)" {
+  mkgen initramfs-tools
+  run env PGS_SYSROOT="$R" "$R/usr/sbin/update-initramfs" -u -k
+  [ "$status" -ne 0 ]
+  run env -u PGS_SYSROOT "$R/usr/sbin/update-initramfs" -u -k all
+  [ "$status" -eq 99 ]
 }
 
 @test "status reports a stale image, vfio-pci.ids and early native drivers" {
@@ -170,7 +205,7 @@ pgsi() { "$TOP/build/pgs" initramfs "$@" --sysroot "$R"; }
 
 @test "a rebuild that fails puts the configuration back" {
   mkgen mkinitcpio
-  printf '#!/bin/sh\nexit 3\n' > "$R/usr/bin/mkinitcpio"; cp "$R/usr/bin/mkinitcpio" "$ORIG/usr/bin/"
+  rm "$R/.standin/mkinitcpio.action"; echo 3 > "$R/.standin/mkinitcpio.status"; rm -rf "$ORIG/.standin"; cp -a "$R/.standin" "$ORIG/"
   run pgsi enable
   [ "$status" -eq 1 ]
   [[ "$output" == *"mkinitcpio failed (status 3)"*"/etc/mkinitcpio.conf is back as it was"* ]]

@@ -28,6 +28,13 @@ static int modprobe_main(int argc, char **argv)
                 return 1;
         }
         int rc = 0;
+        /* as strict as kmod's modprobe for the forms pgs uses: -q, --ignore-install
+         * and module names; any other option is refused as the real one does */
+        for (int i = 1; i < argc; i++)
+                if (argv[i][0] == '-' && strcmp(argv[i], "-q") && strcmp(argv[i], "--ignore-install")) {
+                        fprintf(stderr, "modprobe: unrecognized option '%s'\n", argv[i]);
+                        return 1;
+                }
         for (int i = 1; i < argc; i++) {
                 if (argv[i][0] == '-')
                         continue;
