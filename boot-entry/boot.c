@@ -225,10 +225,10 @@ static void state_load(struct boot *b)
                         snprintf(b->st.loader, sizeof(b->st.loader), "%s", v);
                 else if (!strcmp(line, "mode"))
                         snprintf(b->st.mode, sizeof(b->st.mode), "%s", v);
-                else if (!strcmp(line, "param") && b->st.params.n < 64)
-                        b->st.params.v[b->st.params.n++] = strdup(v);
-                else if (!strcmp(line, "flag") && b->st.flags.n < 64)
-                        b->st.flags.v[b->st.flags.n++] = strdup(v);
+                else if (!strcmp(line, "param"))
+                        words_add(&b->st.params, v);
+                else if (!strcmp(line, "flag"))
+                        words_add(&b->st.flags, v);
         }
         free(t);
 }
@@ -244,8 +244,8 @@ static void flag_set(struct boot *b, const char *kind, const char *path)
 {
         char f[600];
         snprintf(f, sizeof(f), "%s %s", kind, path);
-        if (!words_has(&b->st.flags, f) && b->st.flags.n < 64)
-                b->st.flags.v[b->st.flags.n++] = strdup(f);
+        if (!words_has(&b->st.flags, f))
+                words_add(&b->st.flags, f);
 }
 
 static void flag_clear(struct boot *b, const char *kind, const char *path)
@@ -272,14 +272,19 @@ static int state_plan(struct boot *b, bool remove)
                 edit_set(e, NULL, 0);
                 return 0;
         }
-        size_t cap = 4096;
-        char *t = malloc(cap);
-        size_t n = (size_t)snprintf(t, cap, "# pgs-boot 1\n# written by pgs boot; pgs boot revert takes back what it lists\nloader %s\nmode %s\n",
-                                    b->st.loader, b->st.mode);
-        for (size_t i = 0; i < b->st.params.n && n < cap; i++)
-                n += (size_t)snprintf(t + n, cap - n, "param %s\n", b->st.params.v[i]);
-        for (size_t i = 0; i < b->st.flags.n && n < cap; i++)
-                n += (size_t)snprintf(t + n, cap - n, "flag %s\n", b->st.flags.v[i]);
+        char *t = NULL;
+        size_t n = 0;
+        FILE *f = open_memstream(&t, &n);
+        if (!f)
+                return fail("out of memory");
+        fprintf(f, "# pgs-boot 1\n# written by pgs boot; pgs boot revert takes back what it lists\nloader %s\nmode %s\n",
+                b->st.loader, b->st.mode);
+        for (size_t i = 0; i < b->st.params.n; i++)
+                fprintf(f, "param %s\n", b->st.params.v[i]);
+        for (size_t i = 0; i < b->st.flags.n; i++)
+                fprintf(f, "flag %s\n", b->st.flags.v[i]);
+        if (fclose(f) != 0)
+                return fail("out of memory");
         edit_set(e, t, n);
         return 0;
 }
@@ -348,8 +353,9 @@ static int grub_read(struct boot *b)
                 char *u = sh_unquote(e->new, v);
                 struct words w;
                 words_split(u, strlen(u), &w);
-                for (size_t i = 0; i < w.n && b->present.n < 64; i++)
-                        b->present.v[b->present.n++] = w.v[i];
+                for (size_t i = 0; i < w.n; i++)
+                        words_push(&b->present, w.v[i]);
+                free(w.v);
                 free(u);
                 if (!strstr(b->where, e->path))
                         snprintf(b->where + strlen(b->where), sizeof(b->where) - strlen(b->where), "%s/%s",
@@ -377,7 +383,9 @@ static int grub_plan(struct boot *b, const struct words *add, const struct words
                                  e->new_len && e->new[e->new_len - 1] != '\n' ? "\n" : "", var);
                 edit_set(e, t, (size_t)k);
                 flag_set(b, "grub-line-added", e->path);
-                sh_find_assign(e->new, e->new_len, var, &v);
+                if (!sh_find_assign(e->new, e->new_len, var, &v))
+                        return fail("/%s: the %s line pgs appended is not read back as an assignment "
+                                    "(an unterminated quote above it?); nothing changed", e->path, var);
         }
         if (!sh_value_quoted_seg(e->new, v, &s)) {
                 /* VAR=word or VAR= : put it in double quotes (revert takes them away) */
@@ -497,10 +505,11 @@ static int entry_read_one(struct boot *b, const char *path, void *ud)
                 struct words w;
                 words_split(e->new + s.start, s.end - s.start, &w);
                 for (size_t i = 0; i < w.n; i++)
-                        if (!words_has(&b->present, w.v[i]) && b->present.n < 64)
-                                b->present.v[b->present.n++] = w.v[i];
+                        if (!words_has(&b->present, w.v[i]))
+                                words_push(&b->present, w.v[i]);
                         else
                                 free(w.v[i]);
+                free(w.v);
         }
         if (!b->where[0])
                 snprintf(b->where, sizeof(b->where), "%s", path);
@@ -644,27 +653,46 @@ static int bls_read(struct boot *b)
         return for_each_entry(b, entry_read_one, NULL);
 }
 
-static void join(const struct words *w, char *buf, size_t size)
+/* the words joined by spaces, then tail (malloc'ed) */
+static char *join_alloc(const struct words *w, const char *tail, size_t *ret_len)
 {
-        size_t n = 0;
-        buf[0] = '\0';
-        for (size_t i = 0; i < w->n && n < size; i++)
-                n += (size_t)snprintf(buf + n, size - n, "%s%s", i ? " " : "", w->v[i]);
+        size_t n = strlen(tail) + 1;
+        for (size_t i = 0; i < w->n; i++)
+                n += strlen(w->v[i]) + 1;
+        char *t = malloc(n), *p = t;
+        if (!t)
+                abort();
+        for (size_t i = 0; i < w->n; i++)
+                p += sprintf(p, "%s%s", i ? " " : "", w->v[i]);
+        p += sprintf(p, "%s", tail);
+        if (ret_len)
+                *ret_len = (size_t)(p - t);
+        return t;
+}
+
+/* "PREFIX" + the words joined by spaces (malloc'ed), one argv element */
+static char *join_arg(const char *prefix, const struct words *w)
+{
+        char *j = join_alloc(w, "", NULL), *a;
+        if (asprintf(&a, "%s%s", prefix, j) < 0)
+                abort();
+        free(j);
+        return a;
 }
 
 static int bls_plan(struct boot *b, const struct words *add, const struct words *rm)
 {
-        char prog[512], a[2048], arg[2100];
+        char prog[512];
         find_prog(b, "grubby", prog, sizeof(prog));
         if (rm->n) {
-                join(rm, a, sizeof(a));
-                snprintf(arg, sizeof(arg), "--remove-args=%s", a);
+                char *arg = join_arg("--remove-args=", rm);
                 cmd_add(b, prog, "--update-kernel=ALL", arg, NULL);
+                free(arg);
         }
         if (add->n) {
-                join(add, a, sizeof(a));
-                snprintf(arg, sizeof(arg), "--args=%s", a);
+                char *arg = join_arg("--args=", add);
                 cmd_add(b, prog, "--update-kernel=ALL", arg, NULL);
+                free(arg);
         }
         return 0;
 }
@@ -696,8 +724,8 @@ static int kernelstub_read(struct boot *b)
                                 break;
                         char w[256];
                         snprintf(w, sizeof(w), "%.*s", (int)(e - s - 1), s + 1);
-                        if (!words_has(&b->present, w) && b->present.n < 64)
-                                b->present.v[b->present.n++] = strdup(w);
+                        if (!words_has(&b->present, w))
+                                words_add(&b->present, w);
                         q = e + 1;
                 }
         }
@@ -708,15 +736,17 @@ static int kernelstub_read(struct boot *b)
 
 static int kernelstub_plan(struct boot *b, const struct words *add, const struct words *rm)
 {
-        char prog[512], a[2048];
+        char prog[512];
         find_prog(b, "kernelstub", prog, sizeof(prog));
         if (rm->n) {
-                join(rm, a, sizeof(a));
+                char *a = join_arg("", rm);
                 cmd_add(b, prog, "-d", a, NULL);
+                free(a);
         }
         if (add->n) {
-                join(add, a, sizeof(a));
+                char *a = join_arg("", add);
                 cmd_add(b, prog, "-a", a, NULL);
+                free(a);
         }
         return 0;
 }
@@ -742,8 +772,8 @@ static int uki_read(struct boot *b)
                                 struct words w;
                                 words_split(t, len, &w);
                                 for (size_t k = 0; k < w.n; k++)
-                                        if (b->present.n < 64)
-                                                b->present.v[b->present.n++] = w.v[k];
+                                        words_push(&b->present, w.v[k]);
+                                free(w.v);
                                 free(t);
                         }
                 }
@@ -768,18 +798,17 @@ static int uki_plan(struct boot *b, const struct words *add, const struct words 
                 words_split(e->new, e->new_len, &cur);
                 for (size_t i = 0; i < cur.n; i++)
                         if (!words_has(rm, cur.v[i]))
-                                keep.v[keep.n++] = strdup(cur.v[i]);
+                                words_add(&keep, cur.v[i]);
                 words_free(&cur);
         }
         for (size_t i = 0; i < add->n; i++)
-                keep.v[keep.n++] = strdup(add->v[i]);
+                words_add(&keep, add->v[i]);
         if (!keep.n) {
                 edit_set(e, NULL, 0);
         } else {
-                char t[4096];
-                join(&keep, t, sizeof(t) - 2);
-                strcat(t, "\n");
-                edit_set(e, strdup(t), strlen(t));
+                size_t n;
+                char *t = join_alloc(&keep, "\n", &n);
+                edit_set(e, t, n);
         }
         words_free(&keep);
         char prog[512];
@@ -861,8 +890,7 @@ static void add_word(struct words *w, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(buf, sizeof(buf), fmt, ap);
         va_end(ap);
-        if (w->n < 64)
-                w->v[w->n++] = strdup(buf);
+        words_add(w, buf);
 }
 
 static int desired_params(struct boot *b, const struct want *w, struct words *ret, bool *ret_kvmgt)
@@ -1168,9 +1196,10 @@ int cmd_boot(int argc, char **argv)
                         struct words miss = { 0 };
                         for (size_t i = 0; i < want.n; i++)
                                 if (!words_has(&b.present, want.v[i]))
-                                        miss.v[miss.n++] = want.v[i];
+                                        words_add(&miss, want.v[i]);
                         printf("%-22s %s\n", "mode", mode);
                         print_words("still needed", &miss);
+                        words_free(&miss);
                 }
                 return PGS_EXIT_OK;
         }
@@ -1211,16 +1240,16 @@ int cmd_boot(int argc, char **argv)
                 const char *p = b.st.params.v[i];
                 if (!words_has(&want, p)) {
                         if (words_has(&b.present, p))
-                                rm.v[rm.n++] = strdup(p);
+                                words_add(&rm, p);
                 } else {
-                        owned.v[owned.n++] = strdup(p);
+                        words_add(&owned, p);
                 }
         }
         for (size_t i = 0; i < want.n; i++)
                 if (!words_has(&b.present, want.v[i])) {
-                        add.v[add.n++] = strdup(want.v[i]);
+                        words_add(&add, want.v[i]);
                         if (!words_has(&owned, want.v[i]))
-                                owned.v[owned.n++] = strdup(want.v[i]);
+                                words_add(&owned, want.v[i]);
                 }
         if ((add.n || rm.n) && b.be->plan(&b, &add, &rm) < 0)
                 return PGS_EXIT_FAILED;

@@ -9,7 +9,29 @@ void words_free(struct words *w)
 {
         for (size_t i = 0; i < w->n; i++)
                 free(w->v[i]);
-        w->n = 0;
+        free(w->v);
+        *w = (struct words){ 0 };
+}
+
+void words_push(struct words *w, char *word)
+{
+        if (w->n == w->cap) {
+                size_t cap = w->cap ? w->cap * 2 : 16;
+                char **v = realloc(w->v, cap * sizeof(*v));
+                if (!v)
+                        abort();        /* a command-line tool out of memory on a few words */
+                w->v = v;
+                w->cap = cap;
+        }
+        w->v[w->n++] = word;
+}
+
+void words_add(struct words *w, const char *word)
+{
+        char *d = strdup(word);
+        if (!d)
+                abort();
+        words_push(w, d);
 }
 
 bool words_has(const struct words *w, const char *word)
@@ -34,7 +56,7 @@ bool param_same_key(const char *a, const char *b)
 
 void words_split(const char *t, size_t len, struct words *ret)
 {
-        ret->n = 0;
+        *ret = (struct words){ 0 };
         size_t i = 0;
         while (i < len) {
                 while (i < len && isspace((unsigned char)t[i]))
@@ -56,10 +78,7 @@ void words_split(const char *t, size_t len, struct words *ret)
                         w[j++] = t[i];
                 }
                 w[j] = '\0';
-                if (ret->n < 64)
-                        ret->v[ret->n++] = w;
-                else
-                        free(w);
+                words_push(ret, w);
         }
 }
 
@@ -138,34 +157,54 @@ static size_t sh_word_end(const char *t, size_t len, size_t i)
         return i > len ? len : i;
 }
 
+/* NAME= at the start of word [ws, we)? */
+static bool is_assign_word(const char *t, size_t ws, size_t we)
+{
+        size_t i = ws;
+        if (i < we && (isalpha((unsigned char)t[i]) || t[i] == '_'))
+                for (i++; i < we && (isalnum((unsigned char)t[i]) || t[i] == '_'); i++)
+                        ;
+        return i > ws && i < we && t[i] == '=';
+}
+
+/* The file read as the shell reads it: words (quotes and escapes honoured, so
+ * a quoted value may span lines), `#` at the start of a word to the end of the
+ * line a comment (an apostrophe in "# Don't edit" quotes nothing), commands
+ * separated by newlines, `;`, `&` and `|`. An assignment counts where a command
+ * starts (after `export` or other assignments). */
 bool sh_find_assign(const char *t, size_t len, const char *name, struct seg *ret)
 {
         size_t nl = strlen(name);
-        bool found = false;
+        bool found = false, cmd_start = true;
         size_t i = 0;
         while (i < len) {
-                size_t ls = i;
-                /* a logical line: an assignment's value may span lines inside quotes */
-                size_t p = ls;
-                while (p < len && (t[p] == ' ' || t[p] == '\t'))
-                        p++;
-                if (len - p > 7 && memcmp(t + p, "export ", 7) == 0)
-                        p += 7;
-                if (len - p > nl && memcmp(t + p, name, nl) == 0 && t[p + nl] == '=') {
-                        size_t vs = p + nl + 1, ve = sh_word_end(t, len, vs);
-                        *ret = (struct seg){ vs, ve };
-                        found = true;
-                        i = ve;
-                }
-                /* next line (skipping over quoted newlines of other assignments) */
-                while (i < len && t[i] != '\n') {
-                        if (t[i] == '"' || t[i] == '\'')
-                                i = sh_word_end(t, len, i);
-                        else
+                char c = t[i];
+                if (c == ' ' || c == '\t' || c == '\r') {
+                        i++;
+                } else if (c == '\n' || c == ';' || c == '&' || c == '|') {
+                        cmd_start = true;
+                        i++;
+                } else if (c == '#') {
+                        while (i < len && t[i] != '\n')
                                 i++;
+                } else if (c == '\\' && i + 1 < len && t[i + 1] == '\n') {
+                        i += 2;         /* a line continuation between words */
+                } else {
+                        size_t ws = i, we = sh_word_end(t, len, i);
+                        if (we <= ws)
+                                we = ws + 1;
+                        if (cmd_start && we - ws == 6 && !memcmp(t + ws, "export", 6)) {
+                                /* export NAME=…: still the start of an assignment */
+                        } else if (cmd_start && is_assign_word(t, ws, we)) {
+                                if (we - ws > nl && !memcmp(t + ws, name, nl) && t[ws + nl] == '=') {
+                                        *ret = (struct seg){ ws + nl + 1, we };
+                                        found = true;
+                                }
+                        } else {
+                                cmd_start = false;
+                        }
+                        i = we;
                 }
-                i++;
-                (void)ls;
         }
         return found;
 }

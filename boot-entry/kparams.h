@@ -15,12 +15,16 @@ struct seg {
         size_t start, end;      /* [start, end) in the text */
 };
 
+/* A list of words that grows as needed: a command line has no fixed length.
+ * Zero-initialised is empty. */
 struct words {
-        size_t n;
-        char *v[64];
+        size_t n, cap;
+        char **v;
 };
 
 void words_free(struct words *w);
+void words_push(struct words *w, char *word);           /* takes word (malloc'ed) */
+void words_add(struct words *w, const char *word);      /* a copy of word */
 bool words_has(const struct words *w, const char *word);
 /* the key of "key=value" (or the whole word), compared with '-' == '_' as the kernel does */
 bool param_same_key(const char *a, const char *b);
@@ -33,8 +37,9 @@ void words_split(const char *text, size_t len, struct words *ret);
 char *seg_edit(const char *text, size_t len, struct seg s, const struct words *add, const struct words *rm,
                size_t *ret_len, struct seg *ret_seg);
 
-/* Shell assignment NAME=VALUE (the last one in the file, at the start of a
- * line, `export ` allowed): the value's extent. Returns false when absent. */
+/* Shell assignment NAME=VALUE (the last one in the file, where a command
+ * starts, `export ` allowed; comments and quotes read as the shell reads
+ * them): the value's extent. Returns false when absent. */
 bool sh_find_assign(const char *text, size_t len, const char *name, struct seg *ret_value);
 
 /* The segment to edit inside a shell value: the inside of its last quoted part

@@ -99,6 +99,36 @@ awkward() { # awkward 'FILE CONTENT' → apply/revert round trip, prints the eff
   [ "$(awkward 'GRUB_CMDLINE_LINUX_DEFAULT="$GRUB_CMDLINE_LINUX_DEFAULT quiet"\n')" = " quiet intel_iommu=on iommu=pt" ]
 }
 
+@test "GRUB comments are comments: an apostrophe in one quotes nothing" {
+  # Fedora's file has no GRUB_CMDLINE_LINUX_DEFAULT: once a crash (SIGSEGV)
+  [ "$(awkward "# Don't edit by hand\nGRUB_TIMEOUT=5\n")" = "intel_iommu=on iommu=pt" ]
+  # a pair of apostrophes in comments once hid the user's value: a second
+  # assignment was appended and the next boot lost quiet splash nvidia-drm.modeset=1
+  [ "$(awkward "# Don't touch\nGRUB_CMDLINE_LINUX_DEFAULT=\"quiet splash nvidia-drm.modeset=1\"\n# it's fine\n")" = "quiet splash nvidia-drm.modeset=1 intel_iommu=on iommu=pt" ]
+  [ "$(awkward "GRUB_TIMEOUT=5 # isn't it\nGRUB_CMDLINE_LINUX_DEFAULT=\"quiet\" # the user's\n")" = "quiet intel_iommu=on iommu=pt" ]
+  # the conflict behind such a comment is seen
+  mkroot debian; boot_standin update-grub
+  printf "# Don't edit\nGRUB_CMDLINE_LINUX_DEFAULT=\"quiet intel_iommu=off\"\n# won't\n" > "$R/etc/default/grub"; cp -a "$R/." "$ORIG/"
+  run pgsb apply --mode passthrough
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"intel_iommu=off is already on the kernel command line"* ]]
+  same_as_orig
+}
+
+@test "a long command line: more than 64 words are kept, applied and reverted" {
+  mkroot debian; boot_standin update-grub
+  long=$(for i in $(seq 1 100); do printf 'p%d=1 ' "$i"; done)
+  printf 'GRUB_CMDLINE_LINUX_DEFAULT="%s"\n' "$long" > "$R/etc/default/grub"; cp -a "$R/." "$ORIG/"
+  run pgsb apply --mode gvtg --hugepages 2M:512 --isolate 2-3
+  [ "$status" -eq 0 ]
+  [ "$(grep -c '^param ' "$R/var/lib/pgs/boot")" -eq 9 ]
+  run pgsb apply --mode gvtg --hugepages 2M:512 --isolate 2-3
+  [[ "$output" == *"nothing to change"* ]]
+  [ "$(grep -o intel_iommu=on "$R/etc/default/grub" | wc -l)" -eq 1 ]
+  pgsb revert
+  same_as_orig
+}
+
 @test "a conflicting parameter is reported, not duplicated, and nothing changes" {
   mkroot fedora; boot_standin grubby
   sed -i 's/rhgb quiet/rhgb quiet intel_iommu=off/' "$R/etc/default/grub" "$R"/boot/loader/entries/*.conf
