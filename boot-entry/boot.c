@@ -122,7 +122,7 @@ static int edit_load(struct boot *b, const char *path, bool may_miss, struct fed
                 return fail("/%s: binary data, not a text file; nothing changed", path);
         }
         struct stat st;
-        if (fstatat(b->root.fd, path, &st, 0) == 0)
+        if (fs_stat(&b->root, path, &st) == 0)
                 e->mode = st.st_mode & 07777;
         e->old = t;
         e->old_len = len;
@@ -299,7 +299,7 @@ static int grub_files(struct boot *b, char files[][256], size_t max)
         if (fd >= 0) {
                 DIR *d = fdopendir(fd);
                 struct dirent **list;
-                int k = scandirat(b->root.fd, "etc/default/grub.d", &list, NULL, alphasort);
+                int k = fs_scandir(&b->root, "etc/default/grub.d", &list, NULL, alphasort);
                 for (int i = 0; i < k; i++) {
                         size_t l = strlen(list[i]->d_name);
                         if (l > 4 && !strcmp(list[i]->d_name + l - 4, ".cfg") && n < max)
@@ -457,7 +457,7 @@ static int for_each_entry(struct boot *b, int (*fn)(struct boot *, const char *p
 {
         for (size_t k = 0; k < sizeof(entry_dirs) / sizeof(entry_dirs[0]); k++) {
                 struct dirent **list;
-                int n = scandirat(b->root.fd, entry_dirs[k], &list, NULL, alphasort);
+                int n = fs_scandir(&b->root, entry_dirs[k], &list, NULL, alphasort);
                 int rc = 0;
                 for (int i = 0; i < n; i++) {
                         size_t l = strlen(list[i]->d_name);
@@ -602,7 +602,7 @@ static int sdboot_plan(struct boot *b, const struct words *add, const struct wor
         else if (!own)
                 return fail("kernel-install not found; nothing changed");
         struct dirent **list;
-        int n = scandirat(b->root.fd, "usr/lib/modules", &list, NULL, alphasort);
+        int n = fs_scandir(&b->root, "usr/lib/modules", &list, NULL, alphasort);
         for (int i = 0; i < n; i++) {
                 char img[512], host_img[700];
                 snprintf(img, sizeof(img), "usr/lib/modules/%s/vmlinuz", list[i]->d_name);
@@ -761,7 +761,7 @@ static bool uki_detect(struct boot *b)
 static int uki_read(struct boot *b)
 {
         struct dirent **list;
-        int n = scandirat(b->root.fd, "etc/cmdline.d", &list, NULL, alphasort);
+        int n = fs_scandir(&b->root, "etc/cmdline.d", &list, NULL, alphasort);
         for (int i = 0; i < n; i++) {
                 size_t l = strlen(list[i]->d_name);
                 if (l > 5 && !strcmp(list[i]->d_name + l - 5, ".conf")) {
@@ -981,7 +981,9 @@ static int restore_files(struct boot *b, size_t upto)
                 if (!edit_changes(e))
                         continue;
                 int rc = e->old ? fs_write_file_atomic(&b->root, e->path, e->old, e->old_len, e->mode)
-                                : (unlinkat(b->root.fd, e->path, 0) < 0 && errno != ENOENT ? -errno : 0);
+                                : fs_unlink(&b->root, e->path);
+                if (rc == -ENOENT && !e->old)
+                        rc = 0;
                 if (rc < 0) {
                         fail("/%s: could not be put back (%s); its backup is /%s.pgs-bak", e->path, strerror(-rc), e->path);
                         bad = 1;
@@ -1009,7 +1011,7 @@ static int execute(struct boot *b)
                         rc = fs_write_file_atomic(&b->root, bak, e->old, e->old_len, e->mode);
                 if (rc == 0)
                         rc = e->new ? fs_write_file_atomic(&b->root, e->path, e->new, e->new_len, e->mode)
-                                    : (unlinkat(b->root.fd, e->path, 0) < 0 ? -errno : 0);
+                                    : fs_unlink(&b->root, e->path);
                 if (rc < 0) {
                         fail("/%s: cannot write it: %s; putting every file back", e->path, strerror(-rc));
                         restore_files(b, i);

@@ -228,7 +228,7 @@ static int plan_conf(struct ctx *c, bool enable, char **ret_old, size_t *ret_old
 static int list_images(struct ctx *c, char names[][256], int max)
 {
         struct dirent **list;
-        int n = scandirat(c->root.fd, "boot", &list, NULL, alphasort), k = 0;
+        int n = fs_scandir(&c->root, "boot", &list, NULL, alphasort), k = 0;
         for (int i = 0; i < n; i++) {
                 const char *d = list[i]->d_name;
                 bool ours = false;
@@ -277,7 +277,7 @@ static void report_images(struct ctx *c, bool want)
         if (!n)
                 printf("  images: none found in /boot (%s*)\n", c->g->images[0]);
         struct stat cs, is;
-        bool have_conf = fstatat(c->root.fd, "etc/pgs.conf", &cs, 0) == 0;
+        bool have_conf = fs_stat(&c->root, "etc/pgs.conf", &cs) == 0;
         for (int i = 0; i < n; i++) {
                 bool e, k;
                 int rc = image_check(c, imgs[i], &e, &k);
@@ -290,7 +290,7 @@ static void report_images(struct ctx *c, bool want)
                         printf("    warning: pgs is enabled but this image does not carry it: rebuild it\n");
                         c->warnings++;
                 }
-                if (have_conf && fstatat(c->root.fd, imgs[i], &is, 0) == 0 && is.st_mtime < cs.st_mtime && e) {
+                if (have_conf && fs_stat(&c->root, imgs[i], &is) == 0 && is.st_mtime < cs.st_mtime && e) {
                         printf("    warning: older than /etc/pgs.conf: its copy of the config is stale; rebuild it\n");
                         c->warnings++;
                 }
@@ -329,7 +329,7 @@ static void report_underminers(struct ctx *c)
                         scan_words(c, p, "rd.driver.pre= on the kernel command line");
         }
         struct dirent **list;
-        int n = scandirat(c->root.fd, "etc/modprobe.d", &list, NULL, alphasort);
+        int n = fs_scandir(&c->root, "etc/modprobe.d", &list, NULL, alphasort);
         for (int i = 0; i < n; i++) {
                 char p[512], *t;
                 size_t len;
@@ -496,7 +496,7 @@ int cmd_initramfs(int argc, char **argv)
         int rc = 0;
         if (change)
                 rc = new ? fs_write_file_atomic(&c.root, c.g->conf, new, new_len, 0644)
-                         : (unlinkat(c.root.fd, c.g->conf, 0) < 0 ? -errno : 0);
+                         : fs_unlink(&c.root, c.g->conf);
         if (rc < 0) {
                 err("/%s: %s; nothing changed", c.g->conf, strerror(-rc));
                 return PGS_EXIT_FAILED;
@@ -504,7 +504,7 @@ int cmd_initramfs(int argc, char **argv)
         if (regen_and_verify(&c, enable) < 0) {
                 /* put the configuration back as it was; the images follow it again */
                 if (change)
-                        old ? fs_write_file_atomic(&c.root, c.g->conf, old, old_len, 0644) : unlinkat(c.root.fd, c.g->conf, 0);
+                        old ? fs_write_file_atomic(&c.root, c.g->conf, old, old_len, 0644) : fs_unlink(&c.root, c.g->conf);
                 err("/%s is back as it was", c.g->conf);
                 return PGS_EXIT_FAILED;
         }

@@ -17,7 +17,7 @@
 static long qemu_running(const struct pgs_root *r, const char *uuid)
 {
         struct dirent **list;
-        int n = scandirat(r->fd, "proc", &list, NULL, NULL);
+        int n = fs_scandir(r, "proc", &list, NULL, NULL);
         long found = 0;
         for (int i = 0; i < n; i++) {
                 const char *d = list[i]->d_name;
@@ -79,7 +79,7 @@ int cmd_restore(int argc, char **argv)
                 return PGS_EXIT_FAILED;
         }
         struct dirent **list;
-        int n = scandirat(root.fd, "run/pgs", &list, NULL, alphasort), found = 0, failed = 0, done = 0;
+        int n = fs_scandir(&root, "run/pgs", &list, NULL, alphasort), found = 0, failed = 0, done = 0;
         for (int i = 0; i < n; i++) {
                 const char *u = list[i]->d_name;
                 char name[256] = "?";

@@ -68,16 +68,16 @@ int cmd_setup(int argc, char **argv)
                 return PGS_EXIT_USAGE;
         }
         const char *main_hook = "etc/libvirt/hooks/qemu", *dropin = "etc/libvirt/hooks/qemu.d/pgs", *dmn = daemon_name(&r);
-        struct stat st;
-        bool main_taken = fstatat(r.fd, main_hook, &st, AT_SYMLINK_NOFOLLOW) == 0 && !is_ours(&r, main_hook);
+        bool main_taken = fs_lexists(&r, main_hook) && !is_ours(&r, main_hook);
         if (remove) {
                 int n = 0;
                 const char *paths[] = { main_hook, dropin };
                 for (int i = 0; i < 2; i++)
                         if (is_ours(&r, paths[i])) {
                                 printf("%s /%s\n", dry ? "would remove" : "removing", paths[i]);
-                                if (!dry && unlinkat(r.fd, paths[i], 0) < 0) {
-                                        fprintf(stderr, "pgs setup: /%s: %s\n", paths[i], strerror(errno));
+                                int e = dry ? 0 : fs_unlink(&r, paths[i]);
+                                if (e < 0) {
+                                        fprintf(stderr, "pgs setup: /%s: %s\n", paths[i], strerror(-e));
                                         return PGS_EXIT_FAILED;
                                 }
                                 n++;
@@ -95,7 +95,7 @@ int cmd_setup(int argc, char **argv)
         }
         if (main_taken)
                 printf("/%s belongs to another hook; libvirt also runs every program in qemu.d/\n", main_hook);
-        if (fstatat(r.fd, target, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        if (fs_lexists(&r, target)) {
                 fprintf(stderr, "pgs setup: /%s exists and is not pgs's; not replacing it\n", target);
                 return PGS_EXIT_FAILED;
         }
@@ -103,8 +103,10 @@ int cmd_setup(int argc, char **argv)
         if (dry)
                 return PGS_EXIT_OK;
         int rc = fs_mkdir_p(&r, main_taken ? "etc/libvirt/hooks/qemu.d" : "etc/libvirt/hooks", 0755);
-        if (rc < 0 || symlinkat(HOOK_TARGET, r.fd, target) < 0) {
-                fprintf(stderr, "pgs setup: /%s: %s\n", target, strerror(rc < 0 ? -rc : errno));
+        if (rc == 0)
+                rc = fs_symlink(&r, HOOK_TARGET, target);
+        if (rc < 0) {
+                fprintf(stderr, "pgs setup: /%s: %s\n", target, strerror(-rc));
                 return PGS_EXIT_FAILED;
         }
         printf("pgs setup: restart %s once: a daemon started without this hook never notices it (systemctl restart %s)\n", dmn, dmn);

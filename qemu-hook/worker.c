@@ -222,7 +222,7 @@ static int governor_prepare(struct pgs_root *r, struct journal *j, const struct 
                 return 0;
         }
         struct dirent **list;
-        int n = scandirat(r->fd, "sys/devices/system/cpu/cpufreq", &list, NULL, alphasort), rc = 0, done = 0;
+        int n = fs_scandir(r, "sys/devices/system/cpu/cpufreq", &list, NULL, alphasort), rc = 0, done = 0;
         if (n < 0) {
                 msg("%s: governor: no cpufreq on this machine; left alone", d->name);
                 return 0;
@@ -269,7 +269,7 @@ static int governor_prepare(struct pgs_root *r, struct journal *j, const struct 
 static bool proc_running(struct pgs_root *r, const char *comm)
 {
         struct dirent **list;
-        int n = scandirat(r->fd, "proc", &list, NULL, NULL);
+        int n = fs_scandir(r, "proc", &list, NULL, NULL);
         bool found = false;
         for (int i = 0; i < n; i++) {
                 char p[300], c[64];
@@ -312,7 +312,7 @@ static int isolate_prepare(struct pgs_root *r, struct journal *j, const struct d
         }
         int rc = 0, irqs = 0, managed = 0, groups = 0;
         struct dirent **list;
-        int n = scandirat(r->fd, "proc/irq", &list, NULL, alphasort);
+        int n = fs_scandir(r, "proc/irq", &list, NULL, alphasort);
         for (int i = 0; i < n; i++) {
                 char p[300];
                 if (rc == 0 && list[i]->d_name[0] >= '0' && list[i]->d_name[0] <= '9' &&
@@ -350,7 +350,7 @@ static int isolate_prepare(struct pgs_root *r, struct journal *j, const struct d
                 if (!word_in(buf, "cpuset")) {
                         msg("%s: isolate: the cpuset controller is not enabled in /sys/fs/cgroup; cgroups left alone", d->name);
                 } else {
-                        n = scandirat(r->fd, "sys/fs/cgroup", &list, NULL, alphasort);
+                        n = fs_scandir(r, "sys/fs/cgroup", &list, NULL, alphasort);
                         for (int i = 0; i < n; i++) {
                                 char p[300];
                                 const char *g = list[i]->d_name;
@@ -401,7 +401,7 @@ static int mdev_prepare(struct pgs_root *r, struct journal *j, const struct doma
         /* the parent: the first PCI device offering mdev types (the iGPU, 00:02.0) */
         struct dirent **list;
         char parent[64] = "";
-        int n = scandirat(r->fd, "sys/bus/pci/devices", &list, NULL, alphasort);
+        int n = fs_scandir(r, "sys/bus/pci/devices", &list, NULL, alphasort);
         for (int i = 0; i < n; i++) {
                 char p[300];
                 if (!parent[0] && list[i]->d_name[0] != '.' && path_fmt(p, sizeof(p), "sys/bus/pci/devices/%s/mdev_supported_types", list[i]->d_name) &&
@@ -428,7 +428,7 @@ static int mdev_prepare(struct pgs_root *r, struct journal *j, const struct doma
                         continue;
                 }
                 snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/mdev_supported_types", parent);
-                int m = scandirat(r->fd, p, &list, NULL, alphasort);
+                int m = fs_scandir(r, p, &list, NULL, alphasort);
                 unsigned long best_size = 0;
                 for (int i = 0; i < m; i++) {
                         char td[400], av[32];
@@ -477,7 +477,7 @@ static int device_holders(struct pgs_root *r, const struct pci_dev *d, char *out
         struct dirent **list;
         char p[300];
         snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/drm", d->name);
-        int n = scandirat(r->fd, p, &list, NULL, alphasort);
+        int n = fs_scandir(r, p, &list, NULL, alphasort);
         for (int i = 0; i < n; i++) {
                 if (ne < 16 && (!strncmp(list[i]->d_name, "card", 4) || !strncmp(list[i]->d_name, "renderD", 7)))
                         snprintf(exact[ne++], 64, "/dev/dri/%s", list[i]->d_name);
@@ -486,7 +486,7 @@ static int device_holders(struct pgs_root *r, const struct pci_dev *d, char *out
         if (n >= 0)
                 free(list);
         snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/sound", d->name);
-        n = scandirat(r->fd, p, &list, NULL, alphasort);
+        n = fs_scandir(r, p, &list, NULL, alphasort);
         for (int i = 0; i < n; i++) {
                 unsigned c;
                 if (np < 21 && sscanf(list[i]->d_name, "card%u", &c) == 1) {
@@ -503,14 +503,14 @@ static int device_holders(struct pgs_root *r, const struct pci_dev *d, char *out
         size_t k = 0;
         int found = 0;
         out[0] = '\0';
-        n = scandirat(r->fd, "proc", &list, NULL, NULL);
+        n = fs_scandir(r, "proc", &list, NULL, NULL);
         for (int i = 0; i < n; i++) {
                 const char *pid = list[i]->d_name;
                 bool hit = false;
                 struct dirent **fds;
                 int m = -1;
                 if (pid[0] >= '1' && pid[0] <= '9' && path_fmt(p, sizeof(p), "proc/%s/fd", pid))
-                        m = scandirat(r->fd, p, &fds, NULL, NULL);
+                        m = fs_scandir(r, p, &fds, NULL, NULL);
                 for (int f = 0; f < m; f++) {
                         char lp[400], t[256];
                         if (!hit && fds[f]->d_name[0] != '.' && path_fmt(lp, sizeof(lp), "proc/%s/fd/%s", pid, fds[f]->d_name) &&

@@ -287,7 +287,7 @@ int journal_hold_exclude(struct journal *j, const char *path, const struct cpuse
                 if (prev)
                         fs_write_file_atomic(j->root, key, prev, strlen(prev), 0600);
                 else
-                        unlinkat(j->root->fd, key, 0);
+                        fs_unlink(j->root, key);
                 append(j->root, j->path, "drop %s\n", path);
         }
         free(prev);
@@ -350,7 +350,7 @@ static int undo_hold(const struct pgs_root *r, const char *uuid, const char *pat
                 if (rc == 0 && val_read(r, path, cur, sizeof(cur)) >= 0 && strcmp(cur, value) != 0)
                         rc = val_write(r, path, value);
                 if (rc == 0 && !any)
-                        unlinkat(r->fd, key, 0);
+                        fs_unlink(r, key);
                 else if (rc == 0)
                         rc = fs_write_file_atomic(r, key, st, strlen(st), 0600);
                 say(report, ud, rc == 0 ? "%s: back to %s" : "%s: could not set %s", path, value);
@@ -382,7 +382,7 @@ static int undo_hold(const struct pgs_root *r, const char *uuid, const char *pat
                 if (fs_read_str(r, path, cur, sizeof(cur)) >= 0 && strcmp(cur, orig) != 0)
                         rc = fs_write_str(r, path, orig);
                 if (rc == 0)
-                        unlinkat(r->fd, key, 0);
+                        fs_unlink(r, key);
                 say(report, ud, rc == 0 ? "%s: back to %s" : "%s: could not put back %s", path, orig);
         }
         free(st);
@@ -493,7 +493,7 @@ int journal_undo(const struct pgs_root *r, const char *uuid, void (*report)(void
         }
         free(t);
         if (first == 0)
-                unlinkat(r->fd, jp, 0);
+                fs_unlink(r, jp);
         return first;
 }
 

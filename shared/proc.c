@@ -133,7 +133,7 @@ bool prog_find(const struct pgs_root *r, const char *sysroot, const char *name, 
         for (size_t i = 0; i < sizeof(bin_dirs) / sizeof(bin_dirs[0]); i++) {
                 char p[256];
                 snprintf(p, sizeof(p), "%s/%s", bin_dirs[i], name);
-                if (faccessat(r->fd, p, X_OK, 0) == 0) {
+                if (fs_access(r, p, X_OK) == 0) {
                         snprintf(buf, size, "%s/%s", sysroot ? sysroot : "", p);
                         return true;
                 }

@@ -7,7 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <limits.h>
+#include <stddef.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static const char *rel(const char *path)
@@ -15,6 +19,140 @@ static const char *rel(const char *path)
         while (*path == '/')
                 path++;
         return *path ? path : ".";
+}
+
+/* A caller's path never names "..": what it means is only known after the
+ * links before it are resolved, and the root must not be left that way. */
+static bool has_dotdot(const char *p)
+{
+        for (const char *c = p; (c = strstr(c, "..")); c += 2)
+                if ((c == p || c[-1] == '/') && (c[2] == '\0' || c[2] == '/'))
+                        return true;
+        return false;
+}
+
+/* openat2(2) with RESOLVE_IN_ROOT: every symlink (sysfs is made of relative
+ * ones full of "../", and an absolute one means the root's own /) resolves as
+ * if the root were "/": ".." stops at it. musl has no wrapper, so syscall(). */
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+struct pgs_open_how {
+        uint64_t flags, mode, resolve;
+};
+#define PGS_RESOLVE_IN_ROOT 0x10
+
+/* The same, for kernels without openat2 (before 5.6): the path is resolved as
+ * text, a component at a time, each symlink read and its target walked from
+ * the root (absolute) or from its directory (relative), ".." never above the
+ * root; then the resolved path, which names no symlink, is opened. */
+static int walk_in_root(int rootfd, const char *path, int flags, int mode)
+{
+        char res[4096] = "", queue[8192];
+        size_t rl = 0;
+        int links = 0;
+        if (snprintf(queue, sizeof(queue), "%s", path) >= (int)sizeof(queue))
+                return -ENAMETOOLONG;
+        char *q = queue;
+        for (;;) {
+                while (*q == '/')
+                        q++;
+                if (!*q)
+                        break;
+                size_t n = strcspn(q, "/");
+                char comp[256];
+                if (n >= sizeof(comp))
+                        return -ENAMETOOLONG;
+                memcpy(comp, q, n);
+                comp[n] = '\0';
+                q += n;
+                if (!strcmp(comp, "."))
+                        continue;
+                if (!strcmp(comp, "..")) {
+                        char *sl = strrchr(res, '/');
+                        rl = sl ? (size_t)(sl - res) : 0;
+                        res[rl] = '\0';
+                        continue;
+                }
+                if (rl + 1 + n + 1 > sizeof(res))
+                        return -ENAMETOOLONG;
+                size_t prev = rl;
+                rl += (size_t)sprintf(res + rl, "%s%s", rl ? "/" : "", comp);
+                bool last = !q[strspn(q, "/")];
+                if (last && (flags & O_NOFOLLOW))
+                        break;
+                char target[4096];
+                ssize_t tl = readlinkat(rootfd, res, target, sizeof(target) - 1);
+                if (tl < 0)
+                        continue;       /* not a link (or missing: the open says which) */
+                if (++links > 40)
+                        return -ELOOP;
+                target[tl] = '\0';
+                char next[8192];
+                if (snprintf(next, sizeof(next), "%s/%s", target, q) >= (int)sizeof(next))
+                        return -ENAMETOOLONG;
+                strcpy(queue, next);
+                q = queue;
+                rl = target[0] == '/' ? 0 : prev;       /* the link's own directory */
+                res[rl] = '\0';
+        }
+        int fd = openat(rootfd, rl ? res : ".", flags | O_CLOEXEC, mode);
+        return fd < 0 ? -errno : fd;
+}
+
+static int have_openat2 = 1;
+
+void root_test_walk_only(bool on)
+{
+        have_openat2 = !on;
+}
+
+/* open path under the root, resolved inside it; -EINVAL for a ".." */
+static int open_in_root(const struct pgs_root *r, const char *path, int flags, int mode)
+{
+        const char *p = rel(path);
+        if (has_dotdot(p))
+                return -EINVAL;
+        if (have_openat2) {
+                struct pgs_open_how how = {
+                        .flags = (uint64_t)(flags | O_CLOEXEC),
+                        .mode = (flags & O_CREAT) ? (uint64_t)mode : 0,
+                        .resolve = PGS_RESOLVE_IN_ROOT,
+                };
+                long fd = syscall(SYS_openat2, r->fd, p, &how, sizeof(how));
+                if (fd >= 0)
+                        return (int)fd;
+                if (errno != ENOSYS)
+                        return -errno;
+                have_openat2 = 0;
+        }
+        return walk_in_root(r->fd, p, flags, mode);
+}
+
+/* the directory holding path's last component, opened inside the root, and
+ * that component: for what must act on a name itself (readlink, unlink,
+ * rename, mkdir, create) */
+static int open_parent(const struct pgs_root *r, const char *path, char *base, size_t size)
+{
+        const char *p = rel(path);
+        if (has_dotdot(p))
+                return -EINVAL;
+        char dir[4096];
+        if (strlen(p) >= sizeof(dir))
+                return -ENAMETOOLONG;
+        strcpy(dir, p);
+        size_t l = strlen(dir);
+        while (l > 1 && dir[l - 1] == '/')
+                dir[--l] = '\0';
+        char *sl = strrchr(dir, '/');
+        const char *b = sl ? sl + 1 : dir;
+        if (strlen(b) >= size || !strcmp(b, "."))
+                return -EINVAL;
+        strcpy(base, b);
+        if (!sl)
+                return open_in_root(r, ".", O_PATH | O_DIRECTORY, 0);
+        *sl = '\0';
+        return open_in_root(r, dir, O_PATH | O_DIRECTORY, 0);
 }
 
 int root_open(struct pgs_root *r, const char *dir)
@@ -40,8 +178,7 @@ void root_close(struct pgs_root *r)
 
 int root_openat(const struct pgs_root *r, const char *path, int flags, int mode)
 {
-        int fd = openat(r->fd, rel(path), flags | O_CLOEXEC, mode);
-        return fd < 0 ? -errno : fd;
+        return open_in_root(r, path, flags, mode);
 }
 
 int fs_read_str(const struct pgs_root *r, const char *path, char *buf, size_t size)
@@ -164,13 +301,21 @@ int fs_mkdir_p(const struct pgs_root *r, const char *path, int mode)
         const char *p = rel(path);
         if (strlen(p) >= sizeof(buf))
                 return -ENAMETOOLONG;
+        if (has_dotdot(p))
+                return -EINVAL;
         strcpy(buf, p);
         for (char *s = buf;; s++) {
                 if (*s == '/' || *s == '\0') {
                         char c = *s;
                         *s = '\0';
-                        if (mkdirat(r->fd, buf, mode) < 0 && errno != EEXIST)
-                                return -errno;
+                        char base[256];
+                        int d = open_parent(r, buf, base, sizeof(base));
+                        if (d < 0)
+                                return d;
+                        int rc = mkdirat(d, base, mode) < 0 && errno != EEXIST ? -errno : 0;
+                        close(d);
+                        if (rc < 0)
+                                return rc;
                         *s = c;
                         if (!c)
                                 break;
@@ -181,9 +326,9 @@ int fs_mkdir_p(const struct pgs_root *r, const char *path, int mode)
 
 int fs_write_file_atomic(const struct pgs_root *r, const char *path, const char *data, size_t len, int mode)
 {
-        char dir[4096], tmp[4096];
+        char dir[4096], base[256], tmp[300];
         const char *p = rel(path);
-        if (strlen(p) + 16 >= sizeof(tmp))
+        if (strlen(p) >= sizeof(dir))
                 return -ENAMETOOLONG;
         strcpy(dir, p);
         char *slash = strrchr(dir, '/');
@@ -193,10 +338,18 @@ int fs_write_file_atomic(const struct pgs_root *r, const char *path, const char 
                 if (rc < 0)
                         return rc;
         }
-        snprintf(tmp, sizeof(tmp), "%s.%d.tmp", p, (int)getpid());
-        int fd = openat(r->fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-        if (fd < 0)
-                return -errno;
+        int d = open_parent(r, p, base, sizeof(base));
+        if (d < 0)
+                return d;
+        snprintf(tmp, sizeof(tmp), ".%s.%d.tmp", base, (int)getpid());
+        /* O_EXCL|O_NOFOLLOW: a link planted under the temporary name is not followed */
+        unlinkat(d, tmp, 0);
+        int fd = openat(d, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+        if (fd < 0) {
+                int e = errno;
+                close(d);
+                return -e;
+        }
         int rc = 0;
         size_t off = 0;
         while (off < len) {
@@ -209,22 +362,31 @@ int fs_write_file_atomic(const struct pgs_root *r, const char *path, const char 
                 }
                 off += (size_t)n;
         }
+        if (rc == 0 && fchmod(fd, (mode_t)mode) < 0)
+                rc = -errno;
         if (rc == 0 && fsync(fd) < 0 && errno != EINVAL)
                 rc = -errno;
         if (close(fd) < 0 && rc == 0)
                 rc = -errno;
-        if (rc == 0 && renameat(r->fd, tmp, r->fd, p) < 0)
+        if (rc == 0 && renameat(d, tmp, d, base) < 0)
                 rc = -errno;
         if (rc < 0)
-                unlinkat(r->fd, tmp, 0);
+                unlinkat(d, tmp, 0);
+        close(d);
         return rc;
 }
 
 int fs_readlink(const struct pgs_root *r, const char *path, char *buf, size_t size)
 {
-        ssize_t n = readlinkat(r->fd, rel(path), buf, size);
+        char base[256];
+        int d = open_parent(r, path, base, sizeof(base));
+        if (d < 0)
+                return d;
+        ssize_t n = readlinkat(d, base, buf, size);
+        int e = errno;
+        close(d);
         if (n < 0)
-                return -errno;
+                return -e;
         if ((size_t)n >= size)
                 return -ENAMETOOLONG;
         buf[n] = '\0';
@@ -247,7 +409,121 @@ int fs_readlink_base(const struct pgs_root *r, const char *path, char *buf, size
 
 bool fs_exists(const struct pgs_root *r, const char *path)
 {
-        return faccessat(r->fd, rel(path), F_OK, 0) == 0;
+        int fd = open_in_root(r, path, O_PATH, 0);
+        if (fd < 0)
+                return false;
+        close(fd);
+        return true;
+}
+
+int fs_access(const struct pgs_root *r, const char *path, int mode)
+{
+        int fd = open_in_root(r, path, O_PATH, 0);
+        if (fd < 0)
+                return fd;
+        int rc = faccessat(fd, "", mode, AT_EMPTY_PATH) < 0 ? -errno : 0;
+        if (rc == -EINVAL) {
+                /* faccessat without AT_EMPTY_PATH support (older libcs): by /proc */
+                char p[64];
+                snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+                rc = access(p, mode) < 0 ? -errno : 0;
+        }
+        close(fd);
+        return rc;
+}
+
+int fs_stat(const struct pgs_root *r, const char *path, struct stat *ret)
+{
+        int fd = open_in_root(r, path, O_PATH, 0);
+        if (fd < 0)
+                return fd;
+        int rc = fstat(fd, ret) < 0 ? -errno : 0;
+        close(fd);
+        return rc;
+}
+
+bool fs_lexists(const struct pgs_root *r, const char *path)
+{
+        char base[256];
+        struct stat st;
+        int d = open_parent(r, path, base, sizeof(base));
+        if (d < 0)
+                return false;
+        bool e = fstatat(d, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
+        close(d);
+        return e;
+}
+
+int fs_symlink(const struct pgs_root *r, const char *target, const char *path)
+{
+        char base[256];
+        int d = open_parent(r, path, base, sizeof(base));
+        if (d < 0)
+                return d;
+        int rc = symlinkat(target, d, base) < 0 ? -errno : 0;
+        close(d);
+        return rc;
+}
+
+int fs_unlink(const struct pgs_root *r, const char *path)
+{
+        char base[256];
+        int d = open_parent(r, path, base, sizeof(base));
+        if (d < 0)
+                return d;
+        int rc = unlinkat(d, base, 0) < 0 ? -errno : 0;
+        close(d);
+        return rc;
+}
+
+int fs_scandir(const struct pgs_root *r, const char *path, struct dirent ***ret,
+               int (*filter)(const struct dirent *), int (*compar)(const struct dirent **, const struct dirent **))
+{
+        int d = open_in_root(r, path, O_RDONLY | O_DIRECTORY, 0);
+        if (d < 0)
+                return d;
+        DIR *dir = fdopendir(d);
+        if (!dir) {
+                int e = errno;
+                close(d);
+                return -e;
+        }
+        /* scandir(3) by hand: musl has no scandirat */
+        struct dirent **v = NULL, *de;
+        size_t n = 0, cap = 0;
+        int rc = 0;
+        while ((de = readdir(dir))) {
+                if (filter && !filter(de))
+                        continue;
+                if (n == cap) {
+                        size_t nc = cap ? cap * 2 : 32;
+                        struct dirent **nv = realloc(v, nc * sizeof(*nv));
+                        if (!nv) {
+                                rc = -ENOMEM;
+                                break;
+                        }
+                        v = nv;
+                        cap = nc;
+                }
+                size_t sz = offsetof(struct dirent, d_name) + strlen(de->d_name) + 1;
+                if (!(v[n] = malloc(sz < sizeof(*de) ? sizeof(*de) : sz))) {
+                        rc = -ENOMEM;
+                        break;
+                }
+                memcpy(v[n], de, sz);
+                n++;
+        }
+        closedir(dir);
+        if (rc < 0 || n > INT_MAX) {
+                while (n)
+                        free(v[--n]);
+                free(v);
+                return rc < 0 ? rc : -EOVERFLOW;
+        }
+        if (compar && n > 1)
+                qsort(v, n, sizeof(*v), (int (*)(const void *, const void *))compar);
+        *ret = v;
+        return (int)n;
 }
 
 char *path_fmt(char *buf, size_t size, const char *fmt, ...)

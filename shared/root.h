@@ -1,9 +1,12 @@
 /* shared/root.h — one root for every path.
  *
  * Every program opens a directory fd on "/" or on --sysroot DIR once, and every
- * file access goes through it with openat(). Paths given to these helpers are
- * written without the leading slash ("sys/bus/pci/devices"); a leading slash is
- * tolerated and stripped, so the root prefix can never be bypassed by accident.
+ * file access goes through it. Paths given to these helpers are written
+ * without the leading slash ("sys/bus/pci/devices"); a leading slash is
+ * tolerated and stripped. The root cannot be left: a path with a ".."
+ * component is refused (-EINVAL), and symlinks resolve as if the root were
+ * "/" (openat2 RESOLVE_IN_ROOT; a component-wise walk on kernels without it),
+ * so "../../.." in a sysfs link or an absolute link stops at the root.
  * The library never prints: errors are returned as -errno. */
 #pragma once
 #include <stdbool.h>
@@ -14,6 +17,9 @@ struct pgs_root {
         int fd;                 /* O_PATH|O_DIRECTORY fd on the root */
         char dir[4096];         /* the root as given ("/" in production) */
 };
+
+/* Tests: resolve with the component-wise walk, as on a kernel without openat2. */
+void root_test_walk_only(bool on);
 
 /* Open the root; dir NULL or "" means "/". */
 int root_open(struct pgs_root *r, const char *dir);
@@ -54,6 +60,17 @@ int fs_readlink_base(const struct pgs_root *r, const char *path, char *buf, size
 int fs_readlink(const struct pgs_root *r, const char *path, char *buf, size_t size);
 
 bool fs_exists(const struct pgs_root *r, const char *path);
+
+/* access(2), stat(2), unlink(2) and scandir(3) under the same rules. */
+struct stat;
+struct dirent;
+int fs_access(const struct pgs_root *r, const char *path, int mode);
+int fs_stat(const struct pgs_root *r, const char *path, struct stat *ret);
+int fs_unlink(const struct pgs_root *r, const char *path);
+bool fs_lexists(const struct pgs_root *r, const char *path);    /* the name itself, a dangling link too */
+int fs_symlink(const struct pgs_root *r, const char *target, const char *path);
+int fs_scandir(const struct pgs_root *r, const char *path, struct dirent ***ret,
+               int (*filter)(const struct dirent *), int (*compar)(const struct dirent **, const struct dirent **));
 
 /* Format a path into buf; returns buf, or NULL (and errno=ENAMETOOLONG). */
 char *path_fmt(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -172,12 +172,61 @@ TEST(rooted_io)
         OK(fs_read_str(&r, "run/pgs/x", b, 4) == -EFBIG, "too small a buffer is -EFBIG, not a truncated value");
         OK(fs_read_str(&r, "run/nothing", b, sizeof(b)) == -ENOENT, "missing file is -ENOENT");
         OK(fs_write_str(&r, "run/nothing", "x") == -ENOENT, "fs_write_str never creates files");
-        char p[300];
-        snprintf(p, sizeof(p), "%s/../escape", dir);
         OK(fs_exists(&r, "/run/pgs/x") && !fs_exists(&r, "/etc/passwd"), "absolute paths stay under the root");
         root_close(&r);
+        char p[600];
         snprintf(p, sizeof(p), "rm -rf %s", dir);
         OK(system(p) == 0, "cleanup");
+}
+
+/* A root beside a directory with a secret, and links that try to reach it:
+ * up -> ../../.., abs -> /, out -> ../NAME-outside; sysfs-style relative
+ * links must still work inside. Run with openat2 and with the walk. */
+static void escape_attempts(const char *how)
+{
+        char base[] = "/tmp/pgs-esc-XXXXXX", cmd[1200];
+        OK(mkdtemp(base) != NULL, "%s: temp dir", how);
+        snprintf(cmd, sizeof(cmd),
+                 "set -e; cd %s; mkdir -p root/etc root/sys/devices/pci0000:00/0000:01:00.0 root/sys/bus/pci/devices outside;"
+                 "echo secret > outside/secret; echo inside > root/etc/passwd; echo 0x10de > root/sys/devices/pci0000:00/0000:01:00.0/vendor;"
+                 "ln -s ../../../devices/pci0000:00/0000:01:00.0 root/sys/bus/pci/devices/0000:01:00.0;"
+                 "ln -s ../../../../../.. root/sys/up; ln -s / root/abs; ln -s ../outside root/out; ln -s %s/outside/secret root/direct;"
+                 "ln -s up/outside root/sys/chain",
+                 base, base);
+        OK(system(cmd) == 0, "%s: the tree with its links", how);
+        char rd[600], b[64];
+        snprintf(rd, sizeof(rd), "%s/root", base);
+        struct pgs_root r;
+        OK(root_open(&r, rd) == 0, "%s: root_open", how);
+        OK(fs_read_str(&r, "sys/bus/pci/devices/0000:01:00.0/vendor", b, sizeof(b)) > 0 && !strcmp(b, "0x10de"),
+           "%s: a sysfs-style relative link resolves inside the root", how);
+        OK(fs_read_str(&r, "../outside/secret", b, sizeof(b)) == -EINVAL, "%s: a '..' in the path is refused", how);
+        OK(fs_read_str(&r, "run/../../outside/secret", b, sizeof(b)) == -EINVAL, "%s: ...anywhere in it", how);
+        OK(!fs_exists(&r, "../outside/secret"), "%s: fs_exists refuses it too", how);
+        OK(fs_read_str(&r, "sys/up/outside/secret", b, sizeof(b)) == -ENOENT, "%s: ../../.. in a link stops at the root", how);
+        OK(fs_read_str(&r, "sys/up/etc/passwd", b, sizeof(b)) > 0 && !strcmp(b, "inside"), "%s: ...and lands on the root's own files", how);
+        OK(fs_read_str(&r, "abs/etc/passwd", b, sizeof(b)) > 0 && !strcmp(b, "inside"), "%s: an absolute link means the root's /", how);
+        OK(fs_read_str(&r, "out/secret", b, sizeof(b)) == -ENOENT, "%s: a link to a sibling of the root does not reach it", how);
+        OK(fs_read_str(&r, "direct", b, sizeof(b)) == -ENOENT, "%s: an absolute link to the outside path is taken inside", how);
+        OK(fs_read_str(&r, "sys/chain/secret", b, sizeof(b)) == -ENOENT, "%s: a chain of links stays inside", how);
+        OK(fs_write_file_atomic(&r, "sys/up/written", "x", 1, 0644) == 0, "%s: a write through the climbing link", how);
+        snprintf(cmd, sizeof(cmd), "test -f %s/root/written && ! test -e %s/written && ! test -e /written", base, base);
+        OK(system(cmd) == 0, "%s: ...lands inside the root", how);
+        OK(fs_write_file_atomic(&r, "../x", "x", 1, 0644) == -EINVAL && fs_mkdir_p(&r, "a/../../b", 0755) == -EINVAL &&
+           fs_unlink(&r, "../outside/secret") == -EINVAL, "%s: writes, mkdir and unlink refuse '..'", how);
+        char t[64];
+        OK(fs_readlink(&r, "sys/up", t, sizeof(t)) > 0 && !strcmp(t, "../../../../../.."), "%s: readlink reads the link itself", how);
+        root_close(&r);
+        snprintf(cmd, sizeof(cmd), "test \"$(cat %s/outside/secret)\" = secret && rm -rf %s", base, base);
+        OK(system(cmd) == 0, "%s: the secret untouched; cleanup", how);
+}
+
+TEST(rooted_escape)
+{
+        escape_attempts("openat2");
+        root_test_walk_only(true);
+        escape_attempts("walk");
+        root_test_walk_only(false);
 }
 
 void test_kparams(void);
@@ -192,6 +241,7 @@ int main(void)
         kernel_cmdline();
         polling_and_commands();
         rooted_io();
+        rooted_escape();
         printf("1..%d\n", tap_n);
         return tap_failed != 0;
 }
