@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -19,24 +20,46 @@ static xmlNode *child(xmlNode *n, const char *name)
         return NULL;
 }
 
+/* v in unit, as KiB; 0 for an unknown unit, a value past 1 PiB (no host
+ * has that memory: a value like that is hostile or a typo) or one that
+ * overflows on the way */
+#define KIB_MAX (1ULL << 40)
 static unsigned long long to_kib(unsigned long long v, const char *unit)
 {
-        if (!unit || !strcmp(unit, "KiB") || !strcmp(unit, "k") || !strcmp(unit, "K"))
-                return v;
-        if (!strcmp(unit, "b") || !strcmp(unit, "bytes"))
-                return v / 1024;
-        if (!strcmp(unit, "M") || !strcmp(unit, "MiB"))
-                return v * 1024;
-        if (!strcmp(unit, "G") || !strcmp(unit, "GiB"))
-                return v * 1024 * 1024;
-        if (!strcmp(unit, "T") || !strcmp(unit, "TiB"))
-                return v * 1024 * 1024 * 1024;
-        if (!strcmp(unit, "KB"))
-                return v * 1000 / 1024;
-        if (!strcmp(unit, "MB"))
-                return v * 1000 * 1000 / 1024;
-        if (!strcmp(unit, "GB"))
-                return v * 1000 * 1000 * 1000 / 1024;
+        static const struct { const char *u; unsigned long long mul, div; } units[] = {
+                { "KiB", 1, 1 }, { "k", 1, 1 }, { "K", 1, 1 }, { "b", 1, 1024 }, { "bytes", 1, 1024 },
+                { "M", 1024, 1 }, { "MiB", 1024, 1 }, { "G", 1024 * 1024, 1 }, { "GiB", 1024 * 1024, 1 },
+                { "T", 1024ULL * 1024 * 1024, 1 }, { "TiB", 1024ULL * 1024 * 1024, 1 },
+                { "KB", 1000, 1024 }, { "MB", 1000ULL * 1000, 1024 }, { "GB", 1000ULL * 1000 * 1000, 1024 },
+        };
+        if (!unit)
+                unit = "KiB";
+        for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+                if (strcmp(unit, units[i].u))
+                        continue;
+                unsigned long long k;
+                if (__builtin_mul_overflow(v, units[i].mul, &k))
+                        return 0;
+                k /= units[i].div;
+                return k <= KIB_MAX ? k : 0;
+        }
+        return 0;
+}
+
+/* a decimal number as libvirt writes one: digits only (strtoull would take
+ * "-1" and wrap it to 2^64-1) */
+static int parse_dec(const char *t, unsigned long long *ret)
+{
+        if (!t || !*t)
+                return -EINVAL;
+        for (const char *p = t; *p; p++)
+                if (*p < '0' || *p > '9')
+                        return -EINVAL;
+        errno = 0;
+        unsigned long long v = strtoull(t, NULL, 10);
+        if (errno)
+                return -ERANGE;
+        *ret = v;
         return 0;
 }
 
@@ -45,13 +68,11 @@ static int number(xmlNode *n, const char *unit_attr, unsigned long long *ret)
         xmlChar *t = n ? xmlNodeGetContent(n) : NULL;
         if (!t)
                 return -EINVAL;
-        char *e;
-        errno = 0;
-        unsigned long long v = strtoull((const char *)t, &e, 10);
-        bool ok = e != (char *)t && !*e && !errno;
+        unsigned long long v;
+        int rc = parse_dec((const char *)t, &v);
         xmlFree(t);
-        if (!ok)
-                return -EINVAL;
+        if (rc < 0)
+                return rc;
         xmlChar *u = xmlGetProp(n, (const xmlChar *)unit_attr);
         *ret = to_kib(v, (const char *)u);
         if (u)
@@ -82,6 +103,18 @@ int domain_parse(const char *xml, size_t len, struct domain *ret, char *msg, siz
                 return -EINVAL;
         }
         int rc = -EINVAL;
+        /* the same rule on the parsed document, whatever its encoding (a
+         * UTF-7 or UTF-16 document hides "<!DOCTYPE" from the byte search) */
+        if (doc->intSubset || doc->extSubset) {
+                snprintf(msg, msgsize, "domain XML with a DOCTYPE or entity declarations; refusing it, nothing changed");
+                goto out;
+        }
+        if (doc->encoding && strcasecmp((const char *)doc->encoding, "UTF-8") && strcasecmp((const char *)doc->encoding, "ASCII") &&
+            strcasecmp((const char *)doc->encoding, "US-ASCII")) {
+                snprintf(msg, msgsize, "domain XML in encoding '%.32s': libvirt writes UTF-8; refusing it, nothing changed",
+                         (const char *)doc->encoding);
+                goto out;
+        }
         xmlNode *dom = xmlDocGetRootElement(doc);
         if (!dom || strcmp((const char *)dom->name, "domain")) {
                 snprintf(msg, msgsize, "not a <domain> document; nothing changed");
@@ -131,9 +164,8 @@ int domain_parse(const char *xml, size_t len, struct domain *ret, char *msg, siz
                 xmlNode *pg = child(hp, "page");
                 if (pg) {
                         xmlChar *sz = xmlGetProp(pg, (const xmlChar *)"size"), *un = xmlGetProp(pg, (const xmlChar *)"unit");
-                        char *e = NULL;
-                        unsigned long long v = sz ? strtoull((const char *)sz, &e, 10) : 0;
-                        ret->page_kib = (unsigned long)(e && !*e ? to_kib(v, (const char *)un) : 0);
+                        unsigned long long v = 0;
+                        ret->page_kib = (unsigned long)(parse_dec((const char *)sz, &v) == 0 ? to_kib(v, (const char *)un) : 0);
                         if (sz)
                                 xmlFree(sz);
                         if (un)
@@ -148,7 +180,12 @@ int domain_parse(const char *xml, size_t len, struct domain *ret, char *msg, siz
                 if (c->type != XML_ELEMENT_NODE || strcmp((const char *)c->name, "vcpupin"))
                         continue;
                 xmlChar *cs = xmlGetProp(c, (const xmlChar *)"cpuset");
-                int bad = !cs || cpulist_parse((const char *)cs, &ret->vcpus) < 0;
+                /* each pin on its own: a "^N" in one excludes N from that pin
+                 * only, never from the CPUs another pin uses */
+                struct cpuset one = { { 0 } };
+                int bad = !cs || cpulist_parse((const char *)cs, &one) < 0;
+                for (size_t k = 0; !bad && k < CPU_MAX / 64; k++)
+                        ret->vcpus.bits[k] |= one.bits[k];
                 if (cs)
                         xmlFree(cs);
                 if (bad) {
@@ -180,7 +217,12 @@ int domain_parse(const char *xml, size_t len, struct domain *ret, char *msg, siz
                 bool pci = pt && !strcmp((const char *)pt, "pci");
                 if (pt)
                         xmlFree(pt);
-                if (pci && a && ret->n_pci < 8) {
+                if (pci && a && ret->n_pci == DOMAIN_MAX_HOSTDEVS) {
+                        snprintf(msg, msgsize, "domain XML: more than %d PCI <hostdev>s; pgs refuses rather than check only some; nothing changed",
+                                 DOMAIN_MAX_HOSTDEVS);
+                        goto out;
+                }
+                if (pci && a) {
                         const char *names[] = { "domain", "bus", "slot", "function" };
                         unsigned long v[4] = { 0 };
                         bool ok = true;
@@ -204,7 +246,12 @@ int domain_parse(const char *xml, size_t len, struct domain *ret, char *msg, siz
                                 xmlFree(mg);
                 }
                 xmlChar *u = mdev && a ? xmlGetProp(a, (const xmlChar *)"uuid") : NULL;
-                if (u && ret->n_mdevs < 8)
+                if (u && ret->n_mdevs == DOMAIN_MAX_HOSTDEVS) {
+                        xmlFree(u);
+                        snprintf(msg, msgsize, "domain XML: more than %d mdev <hostdev>s; nothing changed", DOMAIN_MAX_HOSTDEVS);
+                        goto out;
+                }
+                if (u)
                         snprintf(ret->mdevs[ret->n_mdevs++], 37, "%.36s", (const char *)u);
                 if (u)
                         xmlFree(u);

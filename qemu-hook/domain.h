@@ -5,6 +5,9 @@
 
 #include "shared/cpulist.h"
 
+/* more hostdevs than a machine has slots for is refused, never cut short */
+#define DOMAIN_MAX_HOSTDEVS 64
+
 struct domain {
         char name[256];
         char uuid[37];
@@ -17,10 +20,10 @@ struct domain {
         bool want_hugepages, want_governor, want_isolate;
         bool want_handover;             /* <pgs:handover/>: move managed='no' GPUs */
         size_t n_pci;
-        struct { char addr[16]; bool managed; } pci[8];   /* <hostdev type='pci'> */
+        struct { char addr[16]; bool managed; } pci[DOMAIN_MAX_HOSTDEVS];   /* <hostdev type='pci'> */
         char mdev_type[64];             /* <pgs:mdev type='…'/>: "" picks the largest offered */
         size_t n_mdevs;
-        char mdevs[8][37];              /* <hostdev type='mdev'> UUIDs */
+        char mdevs[DOMAIN_MAX_HOSTDEVS][37];              /* <hostdev type='mdev'> UUIDs */
 };
 
 /* Parse XML (no network, no entity expansion, no DTD; a DOCTYPE is refused).

@@ -412,25 +412,34 @@ int journal_undo(const struct pgs_root *r, const char *uuid, void (*report)(void
         snprintf(jp, sizeof(jp), "run/pgs/%s", uuid);
         char *t;
         size_t len;
-        int rc = fs_read_file(r, jp, 1 << 20, &t, &len);
+        int rc = fs_read_file(r, jp, JOURNAL_MAX, &t, &len);
         if (rc == -ENOENT)
                 return 0;
         if (rc < 0)
                 return rc;
-        /* lines newest first */
-        char *lines[4096];
+        /* every line, however many (a host with thousands of IRQs journals
+         * one each): undone newest first */
+        size_t cap = 1;
+        for (size_t i = 0; i < len; i++)
+                cap += t[i] == '\n';
+        char **lines = malloc(cap * sizeof(*lines)), **dropped = malloc(cap * sizeof(*dropped));
+        if (!lines || !dropped) {
+                free(lines);
+                free(dropped);
+                free(t);
+                return -ENOMEM;
+        }
         size_t n = 0;
         char *save;
-        for (char *l = strtok_r(t, "\n", &save); l && n < 4096; l = strtok_r(NULL, "\n", &save))
+        for (char *l = strtok_r(t, "\n", &save); l && n < cap; l = strtok_r(NULL, "\n", &save))
                 lines[n++] = l;
         int first = 0;
-        char *dropped[256];
         size_t nd = 0;
         for (size_t i = n; i-- > 0;) {
                 char path[512];
                 unsigned long v;
                 int r2 = 0;
-                if (!strncmp(lines[i], "drop ", 5) && nd < 256) {
+                if (!strncmp(lines[i], "drop ", 5)) {
                         dropped[nd++] = lines[i] + 5;
                         continue;
                 }
@@ -491,6 +500,8 @@ int journal_undo(const struct pgs_root *r, const char *uuid, void (*report)(void
                 if (r2 < 0 && !first)
                         first = r2;
         }
+        free(lines);
+        free(dropped);
         free(t);
         if (first == 0)
                 fs_unlink(r, jp);
@@ -502,7 +513,7 @@ int journal_name(const struct pgs_root *r, const char *uuid, char *buf, size_t s
         char jp[64], *t;
         size_t len;
         snprintf(jp, sizeof(jp), "run/pgs/%s", uuid);
-        int rc = fs_read_file(r, jp, 1 << 20, &t, &len);
+        int rc = fs_read_file(r, jp, JOURNAL_MAX, &t, &len);
         if (rc < 0)
                 return rc;
         char *p = strstr(t, "\nname ");

@@ -22,6 +22,9 @@
 #include "shared/cpulist.h"
 #include "shared/root.h"
 
+/* a journal larger than this is refused whole (-EFBIG), never read in part */
+#define JOURNAL_MAX (64u << 20)
+
 struct journal {
         const struct pgs_root *root;
         char uuid[37];

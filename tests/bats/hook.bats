@@ -206,6 +206,62 @@ state() {
   [ -z "$(ls "$R/run/pgs" | grep -v -e lock -e shared)" ]
 }
 
+@test "hostile numbers and encodings: negative or huge <memory>, a DTD in UTF-7, too many hostdevs — refused, nothing changed" {
+  before=$(state)
+  for mem in -1 -2048 +5 ' 64' 18446744073709551615 99999999999999999999 0x40; do
+    domxml vm $UUID1 64 2,3 | sed "s|<memory unit='KiB'>[0-9]*</memory>|<memory unit='KiB'>$mem</memory>|" > "$BATS_TEST_TMPDIR/x"
+    run hook vm prepare begin < "$BATS_TEST_TMPDIR/x"
+    [ "$status" -eq 1 ] || { echo "memory [$mem]: $output"; false; }
+    [[ "$output" == *"no valid <memory>; nothing changed"* ]]
+  done
+  domxml vm $UUID1 64 2,3 | sed "s|<memory unit='KiB'>[0-9]*</memory>|<memory unit='TiB'>4096</memory>|" > "$BATS_TEST_TMPDIR/x"
+  run hook vm prepare begin < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 1 ]
+  domxml vm $UUID1 64 2,3 | sed "s|size='2048'|size='-2048'|" > "$BATS_TEST_TMPDIR/x"
+  run hook vm prepare begin < "$BATS_TEST_TMPDIR/x"
+  [[ "$output" == *"<page> has no valid size; nothing changed"* ]]
+  # a DOCTYPE the byte search cannot see: the body in UTF-7 ("<!" is "+ADwAIQ-"),
+  # pgs's namespace still readable to the front
+  { printf '<?xml version="1.0" encoding="UTF-7"?>\n'
+    printf '<!DOCTYPE d [<!ENTITY x "y">]>\n<domain><name>vm</name><uuid>%s</uuid><metadata><pgs:vm xmlns:pgs="urn:pgs:domain:1"><pgs:governor/></pgs:vm></metadata><memory>65536</memory></domain>\n' $UUID1 |
+      iconv -f UTF-8 -t UTF-7; } > "$BATS_TEST_TMPDIR/x"
+  grep -q 'urn:pgs:domain:1' "$BATS_TEST_TMPDIR/x" && ! grep -q DOCTYPE.d.. "$BATS_TEST_TMPDIR/x"
+  run hook vm prepare begin < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"refusing it, nothing changed"* ]]
+  # 65 PCI hostdevs: refused, not cut to the first few
+  hd=$(for i in $(seq 1 65); do printf "<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' bus='0x%02x' slot='0x00' function='0x0'/></source></hostdev>" $i; done)
+  domxml vm $UUID1 64 2,3 | sed "s|<os>|<devices>$hd</devices><os>|" > "$BATS_TEST_TMPDIR/x"
+  run hook vm prepare begin < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"more than 64 PCI <hostdev>s"* ]]
+  [ "$(state)" = "$before" ]
+}
+
+@test "a ^N in one <vcpupin> does not drop a CPU another pin uses" {
+  fk isolation 8 2
+  domxml vm $UUID1 64 2,3 "<pgs:isolate/>" | sed "s|cpuset='3'|cpuset='2-3,^2'|" > "$BATS_TEST_TMPDIR/x"
+  run hook vm prepare begin < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 0 ]
+  [ "$(irq 0)" = 0-1,4-7 ]
+  hook vm release end < "$BATS_TEST_TMPDIR/x"
+}
+
+@test "release undoes every line of a journal with thousands of IRQs, then removes it" {
+  fk isolation 8 5000
+  domxml vm $UUID1 64 2,3 "<pgs:isolate/>" > "$BATS_TEST_TMPDIR/x"
+  before=$(state)
+  run hook vm prepare begin < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 0 ]
+  [ "$(irq 4999)" = 0-1,4-7 ]
+  [ "$(grep -c '^hold proc/irq/' "$R/run/pgs/$UUID1")" -eq 5000 ]
+  run hook vm release end < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 0 ]
+  [ "$(irq 0)" = 0-7 ] && [ "$(irq 4999)" = 0-7 ] && [ "$(wq)" = ff ] && [ "$(cg system.slice)" = "" ]
+  [ ! -e "$R/run/pgs/$UUID1" ]
+  [ "$(state)" = "$before" ]
+}
+
 @test "pgs restore undoes a crashed domain's changes, but never while its QEMU runs" {
   domxml win11 $UUID1 256 2,3 > "$BATS_TEST_TMPDIR/x"
   before=$(state)
