@@ -241,13 +241,22 @@ static void select_item(struct early_ctx *c, const struct bind_item *it)
                             ids.vendor != it->vendor || ids.device != it->device)
                                 continue;
                         struct pci_dev *d = dev_at(c, i);
-                        if (d && !d->is_vf) {
-                                select_dev(c, d, it->text);
-                                found++;
+                        if (!d || d->is_vf)
+                                continue;
+                        found++;
+                        /* an id names a model, not a device: the same class rule
+                         * as an address (144d:a808 is somebody's root NVMe) */
+                        if (!class_addressable(d->class)) {
+                                refuse_item(c, "%s: not binding %s: class 0x%06x is not display, audio, USB or serial bus; name it as %s@%s if you mean it",
+                                            it->text, d->name, d->class, d->name, it->text);
+                                continue;
                         }
+                        select_dev(c, d, it->text);
                 }
-                if (!found)
-                        DEBUG(c, "%s: no device with this id", it->text);
+                if (!found) {
+                        refuse_item(c, "%s: no PCI device has this id (a card not present, or a typo); nothing bound for it", it->text);
+                        c->missing++;
+                }
                 return;
         }
         case BIND_ADDR:
@@ -257,11 +266,19 @@ static void select_item(struct early_ctx *c, const struct bind_item *it)
                 struct pci_dev *d = find_dev(c, &it->addr);
                 if (!d) {
                         refuse_item(c, "%s: not binding: no such PCI device", name);
+                        c->missing++;
                         return;
                 }
                 if (it->kind == BIND_ADDR_ID && (d->vendor != it->vendor || d->device != it->device)) {
                         refuse_item(c, "%s: not binding: it is %04x:%04x, the entry says %04x:%04x (did a card move?)", name,
                                     d->vendor, d->device, it->vendor, it->device);
+                        return;
+                }
+                /* on bus 00 only display classes go by address alone: the
+                 * chipset's USB and audio controllers (the keyboard) live there */
+                if (it->kind == BIND_ADDR && d->addr.bus == 0 && (d->class >> 16) != 0x03) {
+                        refuse_item(c, "%s: not binding: a chipset device on bus 00 (class 0x%06x); name its id too (%s@%04x:%04x) if you mean it",
+                                    name, d->class, name, d->vendor, d->device);
                         return;
                 }
                 if (it->kind == BIND_ADDR && !class_addressable(d->class)) {
@@ -710,7 +727,9 @@ int early_exit_code(const struct early_ctx *c)
         unsigned bad = c->asked > c->done ? c->asked - c->done : 0;
         if (bad == 0)
                 return EARLY_EXIT_OK;
-        return c->done > 0 ? EARLY_EXIT_PARTIAL : EARLY_EXIT_FAILED;
+        /* a device that is simply not there (an eGPU or dock unplugged) is
+         * normal at boot: partly done, never a failed unit */
+        return c->done > 0 || bad == c->missing ? EARLY_EXIT_PARTIAL : EARLY_EXIT_FAILED;
 }
 
 /* /run/pgs/early, format 1 (docs/state-files.md):

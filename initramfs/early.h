@@ -45,6 +45,7 @@ struct early_ctx {
         struct early_dev *out;          /* every decision, in order */
         size_t n_out, cap_out;
         unsigned asked, done, failed;   /* for the exit code */
+        unsigned missing;               /* items naming no device present */
 };
 
 #define EARLY_EXIT_OK       0

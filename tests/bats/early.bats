@@ -166,6 +166,46 @@ setup() {
   [ "$(drv 0000:02:00.0)" = vfio-pci ]
 }
 
+@test "a bare id obeys the class rule too: the NVMe's id is refused unless named with its address" {
+  conf '[vfio]\nbind = 144d:a808\n'
+  before=$(snapshot)
+  run early
+  [ "$status" -eq 1 ]
+  [ "$(drv 0000:02:00.0)" = nvme ]
+  grep -q "144d:a808: not binding 0000:02:00.0: class 0x010802 is not display, audio, USB or serial bus; name it as 0000:02:00.0@144d:a808 if you mean it" "$R/dev/kmsg"
+  cmdline 'pgs.bind=144d:a808'
+  run early
+  [ "$(drv 0000:02:00.0)" = nvme ]
+  [ "$(snapshot | grep -v kmsg)" = "$(echo "$before" | grep -v kmsg)" ]
+  cmdline 'pgs.bind=0000:02:00.0@144d:a808'
+  run early
+  [ "$(drv 0000:02:00.0)" = vfio-pci ]
+}
+
+@test "an address alone on bus 00 binds only a display device: the chipset's USB controller needs its id" {
+  fk add 0000:00:14.0 8086:a36d 0x0c0330 group=7 driver=xhci_hcd
+  cmdline 'pgs.bind="01:00.0 00:14.0"'
+  run early
+  [ "$status" -eq 2 ]
+  [ "$(drv 0000:00:14.0)" = xhci_hcd ]
+  [ "$(drv 0000:01:00.0)" = vfio-pci ]
+  grep -q "0000:00:14.0: not binding: a chipset device on bus 00 (class 0x0c0330); name its id too (0000:00:14.0@8086:a36d) if you mean it" "$R/dev/kmsg"
+}
+
+@test "an id that matches no device is named, and the run exits 2 (partly done), not 0" {
+  conf '[vfio]\nbind = auto 10de:2684\n'
+  run early
+  [ "$status" -eq 2 ]
+  [ "$(drv 0000:01:00.0)" = vfio-pci ]
+  grep -q "10de:2684: no PCI device has this id (a card not present, or a typo); nothing bound for it" "$R/dev/kmsg"
+  fk_setup; fk_turing_host; conf '[vfio]\nbind = 10de:2684\n'
+  run early
+  [ "$status" -eq 2 ]   # only an absent card: still 2, so the boot unit does not fail
+  fk_setup; fk_turing_host; conf '[vfio]\nbind = 10de:2684 144d:a808\n'
+  run early
+  [ "$status" -eq 1 ]   # a refusal with nothing done is a failure
+}
+
 @test "a garbage config is reported line by line and its good lines still apply" {
   printf '[vfio\nbind auto\n\x01\x02\xfe\xff\n[vfio]\nbind = 01:00.0, nonsense\nfoo = bar\n[sriov]\nzz = 9\n' > "$R/etc/pgs.conf"
   run early
