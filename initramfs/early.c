@@ -135,15 +135,6 @@ static struct pci_dev *find_dev(struct early_ctx *c, const struct pci_addr *a)
         return i < 0 ? NULL : dev_at(c, (size_t)i);
 }
 
-/* Classes an address may name without also naming the id: display, audio,
- * USB and "other serial bus" (NVIDIA's UCSI function). Anything else — a disk
- * or network controller — could be the root disk after a card moved slots. */
-static bool class_addressable(uint32_t class)
-{
-        unsigned c16 = class >> 8;
-        return (c16 >> 8) == 0x03 || c16 == 0x0401 || c16 == 0x0403 || c16 == 0x0c03 || c16 == 0x0c80;
-}
-
 /* Select one device for binding; refusals that concern the device itself. */
 static void select_dev(struct early_ctx *c, const struct pci_dev *d, const char *by)
 {
@@ -246,7 +237,7 @@ static void select_item(struct early_ctx *c, const struct bind_item *it)
                         found++;
                         /* an id names a model, not a device: the same class rule
                          * as an address (144d:a808 is somebody's root NVMe) */
-                        if (!class_addressable(d->class)) {
+                        if (!pci_class_movable(d->class)) {
                                 refuse_item(c, "%s: not binding %s: class 0x%06x is not display, audio, USB or serial bus; name it as %s@%s if you mean it",
                                             it->text, d->name, d->class, d->name, it->text);
                                 continue;
@@ -281,7 +272,7 @@ static void select_item(struct early_ctx *c, const struct bind_item *it)
                                     name, d->class, name, d->vendor, d->device);
                         return;
                 }
-                if (it->kind == BIND_ADDR && !class_addressable(d->class)) {
+                if (it->kind == BIND_ADDR && !pci_class_movable(d->class)) {
                         refuse_item(c, "%s: not binding: class 0x%06x is not display, audio, USB or serial bus; name its id too (%s@%04x:%04x) if you mean it",
                                     name, d->class, name, d->vendor, d->device);
                         return;
@@ -309,7 +300,7 @@ static void expand_and_check_groups(struct early_ctx *c)
                                 continue;
                         /* a companion must be what a GPU card carries; anything else
                          * (a NIC, a disk) stays foreign and refuses the group below */
-                        if (!class_addressable(o->class)) {
+                        if (!pci_class_movable(o->class)) {
                                 DEBUG(c, "%s: not brought along with %s: class 0x%06x", o->name, primary.name, o->class);
                                 continue;
                         }

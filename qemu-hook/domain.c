@@ -143,8 +143,19 @@ int domain_parse(const char *xml, size_t len, struct domain *ret, char *msg, siz
                                         ret->want_governor = true;
                                 else if (!strcmp((const char *)f->name, "isolate"))
                                         ret->want_isolate = true;
-                                else if (!strcmp((const char *)f->name, "handover"))
+                                else if (!strcmp((const char *)f->name, "handover")) {
                                         ret->want_handover = true;
+                                        xmlChar *al = xmlGetProp(f, (const xmlChar *)"allow");
+                                        if (al && strlen((const char *)al) >= sizeof(ret->handover_allow)) {
+                                                xmlFree(al);
+                                                snprintf(msg, msgsize, "domain XML: <pgs:handover allow> is too long; nothing changed");
+                                                goto out;
+                                        }
+                                        if (al) {
+                                                snprintf(ret->handover_allow, sizeof(ret->handover_allow), "%s", (const char *)al);
+                                                xmlFree(al);
+                                        }
+                                }
                                 else if (!strcmp((const char *)f->name, "mdev")) {
                                         xmlChar *ty = xmlGetProp(f, (const xmlChar *)"type");
                                         if (ty) {

@@ -19,6 +19,7 @@ struct domain {
         bool managed;                   /* <metadata><pgs:vm xmlns:pgs="urn:pgs:domain:1"> */
         bool want_hugepages, want_governor, want_isolate;
         bool want_handover;             /* <pgs:handover/>: move managed='no' GPUs */
+        char handover_allow[512];       /* <pgs:handover allow='ADDR@VID:DID …'/>: other classes */
         size_t n_pci;
         struct { char addr[16]; bool managed; } pci[DOMAIN_MAX_HOSTDEVS];   /* <hostdev type='pci'> */
         char mdev_type[64];             /* <pgs:mdev type='…'/>: "" picks the largest offered */

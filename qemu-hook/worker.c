@@ -12,6 +12,7 @@
  * prepare undoes what it did so far. Never calls libvirt; never sleeps to wait
  * for the kernel. Messages go to stderr, which virsh start shows. */
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -538,34 +539,102 @@ static int device_holders(struct pgs_root *r, const struct pci_dev *d, char *out
         return found;
 }
 
-#define UNBIND_DEADLINE_MS 10000
+/* is "ADDR@VID:DID" (this device, with its id) among the words of allow? */
+static bool handover_allowed(const char *allow, const struct pci_dev *dev)
+{
+        char want[64];
+        snprintf(want, sizeof(want), "%s@%04x:%04x", dev->name, dev->vendor, dev->device);
+        size_t wl = strlen(want);
+        for (const char *p = allow; (p = strstr(p, want)); p += wl)
+                if ((p == allow || p[-1] == ' ' || p[-1] == ',') && (!p[wl] || p[wl] == ' ' || p[wl] == ','))
+                        return true;
+        return false;
+}
+
+/* A late unbind (the hook stopped waiting for it): the VM's start has failed
+ * and its release may already have run, so the device goes back to the driver
+ * it came from, under the journal lock, with the override it had. */
+static void unbind_late(struct pgs_root *r, const struct pci_dev *d)
+{
+        int lock = journal_lock(r, 60000);
+        int rc = pci_dev_return(r, d->name, d->driver, d->driver_override);
+        fprintf(stderr, "pgs-qemu-hook: %s: the unbind from %s returned late; %s\n", d->name, d->driver,
+                rc == 0 ? "put back on it" : "could not put it back: see pgs restore");
+        journal_unlock(lock);
+}
 
 /* echo ADDR > driver/unbind in a child: an unbind cannot be interrupted, so
- * the hook waits for it only until a deadline */
-static int unbind_bounded(struct pgs_root *r, const struct pci_dev *d)
+ * the hook waits for it only until the deadline. The child holds nothing
+ * libvirt or another hook waits on: not our stdout/stderr (libvirt reads them
+ * to EOF), not the journal lock. A pipe tells it whether we still wait; when
+ * we do not, it puts the device back itself (unbind_late). */
+static int unbind_bounded(struct pgs_root *r, const struct pci_dev *d, int lockfd, unsigned deadline_ms)
 {
         char p[300];
         snprintf(p, sizeof(p), "sys/bus/pci/drivers/%s/unbind", d->driver);
-        pid_t pid = fork();
-        if (pid < 0)
+        int pfd[2];
+        if (pipe2(pfd, O_CLOEXEC) < 0)
                 return -errno;
-        if (pid == 0)
-                _exit(fs_write_str(r, p, d->name) < 0 ? 1 : 0);
-        uint64_t deadline = now_usec() + (uint64_t)UNBIND_DEADLINE_MS * 1000;
-        int st;
-        for (;;) {
-                pid_t w = waitpid(pid, &st, WNOHANG);
-                if (w == pid)
-                        return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO;
-                if (now_usec() > deadline)
-                        return -ETIMEDOUT;
-                usleep(1000);
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid < 0) {
+                int e = errno;
+                close(pfd[0]);
+                close(pfd[1]);
+                return -e;
         }
+        if (pid == 0) {
+                close(pfd[0]);
+                if (lockfd >= 0)
+                        close(lockfd);
+                int nul = open("/dev/null", O_RDWR);
+                if (nul >= 0) {
+                        dup2(nul, 0);
+                        dup2(nul, 1);
+                        dup2(nul, 2);
+                        if (nul > 2)
+                                close(nul);
+                }
+                for (int fd = 3; fd < 1024; fd++)
+                        if (fd != r->fd && fd != pfd[1])
+                                close(fd);
+                setsid();
+                signal(SIGPIPE, SIG_IGN);
+                char res = fs_write_str(r, p, d->name) < 0 ? 1 : 0;
+                if (write(pfd[1], &res, 1) == 1)
+                        _exit(0);               /* the hook still waits: it goes on */
+                unbind_late(r, d);
+                _exit(0);
+        }
+        close(pfd[1]);
+        struct pollfd pf = { .fd = pfd[0], .events = POLLIN };
+        uint64_t deadline = now_usec() + (uint64_t)deadline_ms * 1000;
+        int rc = -ETIMEDOUT;
+        for (;;) {
+                uint64_t now = now_usec();
+                int left = now >= deadline ? 0 : (int)((deadline - now + 999) / 1000);
+                int n = poll(&pf, 1, left);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n > 0) {
+                        char res = 1;
+                        rc = read(pfd[0], &res, 1) == 1 && res == 0 ? 0 : -EIO;
+                        waitpid(pid, NULL, 0);
+                        break;
+                }
+                if (left == 0 || n < 0)
+                        break;
+        }
+        /* closing our end tells a child still in the kernel that nobody waits */
+        close(pfd[0]);
+        return rc;
 }
 
 /* PCI hostdevs: refuse when something holds the GPU (libvirt's own unbind
- * would hang); with managed='no' and <pgs:handover/>, move it to vfio-pci */
-static int handover_prepare(struct pgs_root *r, struct journal *j, const struct domain *d)
+ * would hang); with managed='no' and <pgs:handover/>, move it to vfio-pci —
+ * never the boot VGA device, and a device of a class other than display,
+ * audio, USB or serial bus only when <pgs:handover allow='ADDR@VID:DID'/> names it */
+static int handover_prepare(struct pgs_root *r, struct journal *j, const struct domain *d, int lockfd, unsigned unbind_ms)
 {
         for (size_t i = 0; i < d->n_pci; i++) {
                 struct pci_addr a;
@@ -589,6 +658,17 @@ static int handover_prepare(struct pgs_root *r, struct journal *j, const struct 
                             d->name, dev.name, dev.driver);
                         return -EBUSY;
                 }
+                if (dev.boot_vga == 1) {
+                        msg("%s: hostdev %s is the boot VGA device (on %s): pgs never hands it over; nothing changed for it",
+                            d->name, dev.name, dev.driver);
+                        return -EPERM;
+                }
+                if (!pci_class_movable(dev.class) && !handover_allowed(d->handover_allow, &dev)) {
+                        msg("%s: hostdev %s is class 0x%06x on %s, not display, audio, USB or serial bus: pgs hands it over only when "
+                            "<pgs:handover allow='%s@%04x:%04x'/> names it",
+                            d->name, dev.name, dev.class, dev.driver, dev.name, dev.vendor, dev.device);
+                        return -EPERM;
+                }
                 if (!pci_driver_loaded(r, "vfio-pci")) {
                         char *argv[] = { "modprobe", "-q", "vfio-pci", NULL };
                         if (run_cmd(argv, 15000, true) != 0 || !pci_driver_loaded(r, "vfio-pci")) {
@@ -602,9 +682,9 @@ static int handover_prepare(struct pgs_root *r, struct journal *j, const struct 
                         snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/driver_override", dev.name);
                         rc = fs_write_str(r, p, "vfio-pci");
                 }
-                if (rc == 0 && (rc = unbind_bounded(r, &dev)) == -ETIMEDOUT) {
-                        msg("%s: hostdev %s: unbinding it from %s did not finish in %d s; the kernel may still be unbinding it (driver_override is vfio-pci, see dmesg)",
-                            d->name, dev.name, dev.driver, UNBIND_DEADLINE_MS / 1000);
+                if (rc == 0 && (rc = unbind_bounded(r, &dev, lockfd, unbind_ms)) == -ETIMEDOUT) {
+                        msg("%s: hostdev %s: unbinding it from %s did not finish in %u s; when the kernel finishes it, pgs puts it back on %s",
+                            d->name, dev.name, dev.driver, unbind_ms / 1000, dev.driver);
                         return rc;
                 }
                 const char *step = "unbind";
@@ -661,6 +741,12 @@ int main(int argc, char **argv)
                     bad_form ? "has '/', control characters or over 200 characters" : "does not match the XML's <name>");
                 return 1;
         }
+        /* how long an unbind may take (10 s; the tests make it short) */
+        unsigned unbind_ms = 10000;
+        const char *um = getenv("PGS_TEST_UNBIND_MS");
+        uint64_t v;
+        if (um && parse_u64(um, 10, &v) == 0 && v > 0 && v <= 60000)
+                unbind_ms = (unsigned)v;
         int lock = journal_lock(&root, LOCK_TIMEOUT_MS);
         if (lock < 0) {
                 msg("%s: cannot take /run/pgs/lock: %s", sh, strerror(-lock));
@@ -679,7 +765,7 @@ int main(int argc, char **argv)
                 if (rc == 0 && d.n_mdevs)
                         rc = mdev_prepare(&root, &j, &d);
                 if (rc == 0 && d.n_pci)
-                        rc = handover_prepare(&root, &j, &d);
+                        rc = handover_prepare(&root, &j, &d, lock, unbind_ms);
                 if (rc < 0) {
                         /* nothing half-done: what this prepare changed goes back */
                         journal_undo(&root, d.uuid, report, sh);

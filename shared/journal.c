@@ -1,5 +1,6 @@
 /* shared/journal.c — the change journal (see journal.h). */
 #include "shared/journal.h"
+#include "shared/pci.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -454,25 +455,9 @@ int journal_undo(const struct pgs_root *r, const char *uuid, void (*report)(void
                         if (!skip)
                                 r2 = undo_hold(r, uuid, path, report, ud);
                 } else if (!strncmp(lines[i], "handover ", 9)) {
-                        char addr[32], drv[128], ov[128], p[256], cur[128] = "";
-                        if (sscanf(lines[i], "handover %31s %127s %127s", addr, drv, ov) == 3 && !strchr(addr, '/') && !strchr(drv, '/')) {
-                                snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/driver", addr);
-                                fs_readlink_base(r, p, cur, sizeof(cur));
-                                if (!strcmp(cur, "vfio-pci")) {
-                                        snprintf(p, sizeof(p), "sys/bus/pci/drivers/vfio-pci/unbind");
-                                        r2 = fs_write_str(r, p, addr);
-                                }
-                                snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/driver_override", addr);
-                                if (r2 == 0)
-                                        r2 = fs_write_str(r, p, strcmp(ov, "-") ? ov : "");
-                                snprintf(p, sizeof(p), "sys/bus/pci/drivers/%s/bind", drv);
-                                if (r2 == 0 && (!cur[0] || !strcmp(cur, "vfio-pci")) && fs_write_str(r, p, addr) < 0)
-                                        r2 = fs_write_str(r, "sys/bus/pci/drivers_probe", addr);
-                                snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/driver", addr);
-                                cur[0] = '\0';
-                                fs_readlink_base(r, p, cur, sizeof(cur));
-                                if (r2 == 0 && strcmp(cur, drv))
-                                        r2 = -EIO;
+                        char addr[32], drv[128], ov[128];
+                        if (sscanf(lines[i], "handover %31s %127s %127s", addr, drv, ov) == 3) {
+                                r2 = pci_dev_return(r, addr, drv, strcmp(ov, "-") ? ov : "");
                                 say(report, ud, r2 == 0 ? "%s: back on %s" : "%s: could not put it back on %s", addr, drv);
                         }
                 } else if (sscanf(lines[i], "mdev %36s", path) == 1 && uuid_valid(path)) {

@@ -347,3 +347,29 @@ fail:
                 *ret_step = step;
         return rc;
 }
+
+int pci_dev_return(const struct pgs_root *r, const char *addr, const char *driver, const char *override)
+{
+        char p[300], cur[64] = "";
+        if (strchr(addr, '/') || strchr(driver, '/') || !*driver)
+                return -EINVAL;
+        snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/driver", addr);
+        fs_readlink_base(r, p, cur, sizeof(cur));
+        int rc = 0;
+        if (!strcmp(cur, "vfio-pci")) {
+                rc = fs_write_str(r, "sys/bus/pci/drivers/vfio-pci/unbind", addr);
+                cur[0] = '\0';
+        }
+        snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/driver_override", addr);
+        if (rc == 0)
+                rc = fs_write_str(r, p, override ? override : "");
+        snprintf(p, sizeof(p), "sys/bus/pci/drivers/%s/bind", driver);
+        if (rc == 0 && !cur[0] && fs_write_str(r, p, addr) < 0)
+                rc = fs_write_str(r, "sys/bus/pci/drivers_probe", addr);
+        snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/driver", addr);
+        cur[0] = '\0';
+        fs_readlink_base(r, p, cur, sizeof(cur));
+        if (rc == 0 && strcmp(cur, driver))
+                rc = -EIO;
+        return rc;
+}

@@ -88,5 +88,21 @@ int pci_dev_virtfn(const struct pgs_root *r, const char *pf, int i, struct pci_a
  * driver_override is put back and, if the device had been unbound by us, it is
  * offered to its drivers again (drivers_probe), so nothing is left half-done.
  * Returns 0 or -errno; *ret_step names the step that failed. */
+/* Give an unbound device back to its host driver:
+ *   echo OVERRIDE > driver_override ("" clears it); echo ADDR > drivers/DRIVER/bind,
+ *   else echo ADDR > drivers_probe; then the driver link must name DRIVER.
+ * A device that is on vfio-pci is unbound from it first. 0 or -errno. */
+int pci_dev_return(const struct pgs_root *r, const char *addr, const char *driver, const char *override);
+
+/* Classes a device may be moved to vfio-pci by address alone: display
+ * (0x03xx), audio (0x0401, 0x0403), USB (0x0c03) and other serial bus (0x0c80,
+ * NVIDIA's UCSI). Anything else — a disk or network controller — must be
+ * named with its id too, since it could be the host's own. */
+static inline bool pci_class_movable(uint32_t class)
+{
+        unsigned c16 = class >> 8;
+        return (c16 >> 8) == 0x03 || c16 == 0x0401 || c16 == 0x0403 || c16 == 0x0c03 || c16 == 0x0c80;
+}
+
 int pci_dev_bind(const struct pgs_root *r, const struct pci_dev *d, const char *driver,
                  unsigned timeout_ms, const char **ret_step);

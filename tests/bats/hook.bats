@@ -449,6 +449,61 @@ hookp() { PATH="$BATS_TEST_TMPDIR/bin:$PATH" hook "$@"; }
   [ "$(state | grep -v drivers/vfio-pci/)" = "$before" ] || { diff <(echo "$before") <(state); false; }
 }
 
+@test "handover never moves the boot VGA device, nor a disk controller unless <pgs:handover allow> names it with its id" {
+  gpu_host
+  fk add 0000:02:00.0 144d:a808 0x010802 group=2 driver=nvme
+  pcixml vm $UUID1 "<pgs:handover/>" no 00 02 0 > "$BATS_TEST_TMPDIR/x"
+  before=$(state)
+  run hookp vm prepare begin < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"hostdev 0000:00:02.0 is the boot VGA device (on i915): pgs never hands it over"* ]]
+  [ "$(drv 0000:00:02.0)" = i915 ]
+  pcixml vm $UUID1 "<pgs:handover/>" no 02 00 0 > "$BATS_TEST_TMPDIR/x"
+  run hookp vm prepare begin < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"hostdev 0000:02:00.0 is class 0x010802 on nvme, not display, audio, USB or serial bus: pgs hands it over only when <pgs:handover allow='0000:02:00.0@144d:a808'/> names it"* ]]
+  [ "$(drv 0000:02:00.0)" = nvme ]
+  [ "$(state)" = "$before" ]
+  # the wrong id in the allowance is no allowance
+  pcixml vm $UUID1 "<pgs:handover allow='0000:02:00.0@144d:a809'/>" no 02 00 0 > "$BATS_TEST_TMPDIR/x"
+  run hookp vm prepare begin < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 1 ]
+  pcixml vm $UUID1 "<pgs:handover allow='0000:02:00.0@144d:a808'/>" no 02 00 0 > "$BATS_TEST_TMPDIR/x"
+  run hookp vm prepare begin < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 0 ]
+  [ "$(drv 0000:02:00.0)" = vfio-pci ]
+  hookp vm release end < "$BATS_TEST_TMPDIR/x"
+  [ "$(drv 0000:02:00.0)" = nvme ]
+}
+
+@test "an unbind that hangs: the hook returns at its deadline with its output closed and the lock free; the GPU ends on its driver" {
+  gpu_host
+  u=$R/sys/bus/pci/drivers/bochs-drm/unbind
+  rm -f "$u"; mkfifo "$u"       # opening it blocks, as a hung NVIDIA unbind does
+  pcixml vm $UUID1 "<pgs:handover/>" no 01 00 0 > "$BATS_TEST_TMPDIR/x"
+  t0=$(date +%s%N)
+  # libvirt reads the hook's output to EOF: so does this pipe
+  run bash -c "PGS_TEST_UNBIND_MS=1500 PATH='$BATS_TEST_TMPDIR/bin':\$PATH PGS_SYSROOT='$R' PGS_HOOK_WORKER='$TOP/build/pgs-qemu-hook-xml' LD_PRELOAD='$TB/libfakesys.so' '$TOP/build/pgs-qemu-hook' vm prepare begin - < '$BATS_TEST_TMPDIR/x' 2>&1 | cat"
+  dt=$(( ($(date +%s%N) - t0) / 1000000 ))
+  echo "$output"
+  [ "$dt" -lt 6000 ]
+  [[ "$output" == *"unbinding it from bochs-drm did not finish in 1 s; when the kernel finishes it, pgs puts it back on bochs-drm"* ]]
+  # the lock is free: another domain's prepare does not wait for the unbind
+  domxml other $UUID2 64 4,5 "<pgs:governor/>" > "$BATS_TEST_TMPDIR/y"
+  t0=$(date +%s%N)
+  run hookp other prepare begin < "$BATS_TEST_TMPDIR/y"
+  [ "$status" -eq 0 ]
+  [ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 5000 ]
+  hookp other release end < "$BATS_TEST_TMPDIR/y"
+  # libvirt calls release after a failed start
+  hookp vm release end < "$BATS_TEST_TMPDIR/x"
+  # the kernel finishes the unbind now: the child puts the GPU back
+  cat "$u" > /dev/null
+  for i in $(seq 100); do [ "$(drv 0000:01:00.0)" = bochs-drm ] && break; sleep 0.1; done
+  [ "$(drv 0000:01:00.0)" = bochs-drm ]
+  [ "$(cat "$R/sys/bus/pci/devices/0000:01:00.0/driver_override")" = "(null)" ]
+}
+
 @test "GPU handover is refused, naming them, while processes hold the GPU's DRM node" {
   gpu_host
   mkdir -p "$R/proc/1234/fd" "$R/proc/99/fd"
