@@ -30,7 +30,7 @@ SHARED_HDR := $(wildcard shared/*.h)
 EARLY_SRC  := initramfs/early.c initramfs/pgs-early.c
 CLI_SRC    := $(wildcard cli/*.c boot-entry/*.c installers/*.c) qemu-hook/restore.c qemu-hook/setup.c
 
-.PHONY: all check demo bench install clean deps test-build installers
+.PHONY: all check demo bench install uninstall clean deps test-build installers fuzz fuzz-build
 all: $(B)/pgs-early $(B)/pgs $(B)/pgs-qemu-hook $(B)/pgs-qemu-hook-xml test-build installers
 
 # pgs-qemu-hook: a static front (an unmanaged domain costs one small static
@@ -126,12 +126,34 @@ $(B)/test/timeit: tests/bench/timeit.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCFLAGS) -o $@ $<
 
+# --- fuzzing: a libFuzzer harness for every parser of outside bytes ---------------
+# `make fuzz FUZZ_SECONDS=N` runs each for N s, new inputs kept in build/fuzz/;
+# `make check` replays the committed corpus (tests/fuzz/corpus/NAME) and runs
+# each briefly with a fixed seed and a bounded run count (tests/fuzz/run).
+FUZZ_CC      ?= clang
+FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -std=gnu11 $(CPPFLAGS)
+FUZZ_SECONDS ?= 60
+FUZZ_NAMES   := config cpulist kparams boot journal early_state domain
+FUZZ_BINS    := $(FUZZ_NAMES:%=$(B)/fuzz/fuzz_%)
+FUZZ_SRC_boot        := $(wildcard boot-entry/*.c) cli/status.c
+FUZZ_SRC_kparams     := boot-entry/kparams.c
+FUZZ_SRC_early_state := cli/status.c
+FUZZ_SRC_domain      := qemu-hook/domain.c
+FUZZ_LIBS_domain     := $(XML_LIBS)
+fuzz-build: $(FUZZ_BINS)
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(SHARED_SRC) $(SHARED_HDR) $(wildcard boot-entry/* cli/* qemu-hook/*)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(if $(filter domain,$*),$(XML_CFLAGS)) -o $@ $< $(SHARED_SRC) $(FUZZ_SRC_$*) $(FUZZ_LIBS_$*)
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run long
+
 # --- the newcomer's two commands -------------------------------------------------
 deps:
 	@tests/deps
 
 check: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all fuzz-build
 	@tests/run
 
 demo: deps

@@ -118,7 +118,8 @@ void cpumask_format(const struct cpuset *s, unsigned ncpus, char *buf, size_t si
                 words = 1;
         buf[0] = '\0';
         for (unsigned w = words; w-- > 0;) {
-                uint32_t v = (uint32_t)(s->bits[w / 2] >> ((w % 2) * 32));
+                /* a mask wider than CPU_MAX: its high words are zero */
+                uint32_t v = w / 2 < CPU_MAX / 64 ? (uint32_t)(s->bits[w / 2] >> ((w % 2) * 32)) : 0;
                 int n = snprintf(buf + k, size - k, w == words - 1 ? "%x" : ",%08x", v);
                 if (n < 0 || (size_t)n >= size - k)
                         return;

@@ -37,9 +37,17 @@ harness() { # harness "HOOKS" → $BR
   [ ! -e "$BR/hooks/pgs" ]
   u=$BR/usr/lib/systemd/system/pgs-early.service
   grep -qx 'DefaultDependencies=no' "$u"
-  grep -qx 'Before=systemd-udevd.service systemd-udev-trigger.service sysinit.target' "$u"
+  grep -qx 'Before=systemd-modules-load.service systemd-udevd.service systemd-udev-trigger.service sysinit.target' "$u"
+  grep -qx 'SuccessExitStatus=2' "$u"
   grep -qx 'ExecStart=/usr/lib/pgs/pgs-early' "$u"
   [ "$(readlink "$BR/usr/lib/systemd/system/sysinit.target.wants/pgs-early.service")" = ../pgs-early.service ]
+}
+
+@test "mkinitcpio systemd image with pgs before systemd in HOOKS (the order pgs prescribes): the unit is still added" {
+  harness "base pgs systemd autodetect modconf kms keyboard sd-vconsole block filesystems fsck"
+  [ -e "$BR/usr/lib/systemd/system/pgs-early.service" ]
+  [ "$(readlink "$BR/usr/lib/systemd/system/sysinit.target.wants/pgs-early.service")" = ../pgs-early.service ]
+  [ ! -e "$BR/hooks/pgs" ]
 }
 
 @test "mkinitcpio help() says where the hook goes" {

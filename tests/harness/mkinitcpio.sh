@@ -30,10 +30,16 @@ harness_build() {
   add_symlink() { mkdir -p "$BUILDROOT$(dirname "$1")"; ln -sfn "${2:-$1}" "$BUILDROOT$1"; }
   add_runscript() { add_file "$hooksdir/$hook" "/hooks/$hook" 755; }
   unset -f add_systemd_unit
-  if [[ " ${HOOKS[*]} " == *" systemd "* ]]; then
-    add_systemd_unit() { echo "$1" >> "$BUILDROOT/.harness-units"; }
-  fi
-  # shellcheck disable=SC1090
-  . "$installdir/$hook"
-  build
+  # mkinitcpio runs each hook's build() in HOOKS order; the `systemd` hook's
+  # build() is what defines add_systemd_unit, so a hook before it cannot see it
+  local h
+  for h in "${HOOKS[@]}"; do
+    if [[ $h == systemd ]]; then
+      add_systemd_unit() { echo "$1" >> "$BUILDROOT/.harness-units"; }
+    elif [[ $h == "$hook" ]]; then
+      # shellcheck disable=SC1090
+      . "$installdir/$hook"
+      build
+    fi
+  done
 }

@@ -165,14 +165,16 @@ vmt_dracut_image() {
     --kver "$kver" "$out"
 }
 
-# vmt_mkinitcpio_image OUT.cpio.gz CONF "MODULES" — a busybox image assembled
-# the way mkinitcpio's init runs one: MODULES loaded first with the real kmod
-# modprobe (which honours pgs's softdep/install lines), then every hook's
-# run_earlyhook in HOOKS order (pgs's real runtime hook), then run_hook (a
-# udev stand-in: coldplug by modalias, and the SR-IOV rule's call). The
+# vmt_mkinitcpio_image OUT.cpio.gz CONF "MODULES" [ORDER] — a busybox image
+# assembled the way mkinitcpio's init (v41) runs one: every hook's
+# run_earlyhook in HOOKS order (pgs's real runtime hook), then MODULES loaded
+# with the real kmod modprobe (which honours pgs's softdep/install lines), then
+# run_hook (a udev stand-in: coldplug by modalias, and the SR-IOV rule's call).
+# ORDER=modules-first loads MODULES before any hook instead, as a systemd image's
+# systemd-modules-load.service may: then only modprobe.d stands in the way. The
 # install hook's build() output comes from tests/harness/mkinitcpio.sh.
 vmt_mkinitcpio_image() {
-  local out=$1 conf=$2 modules=$3 kver root=$VMT_OUT/mkinitcpio-root b=$VMT_TOP/build/installers
+  local out=$1 conf=$2 modules=$3 order=${4:-real} kver root=$VMT_OUT/mkinitcpio-root b=$VMT_TOP/build/installers
   kver=$(vmt_kver)
   rm -rf "$root"; mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,run,tmp,lib,lib64,hooks,usr/lib/pgs,lib/modules/"$kver"}
   ( . "$VMT_TOP/tests/harness/mkinitcpio.sh"
@@ -207,10 +209,12 @@ mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
 echo /sbin/modprobe > /proc/sys/kernel/modprobe
 HOOKS="base pgs udev"
 MODULES="$modules"
-# mkinitcpio's init: MODULES before any hook (kmod's modprobe: busybox's
-# shell would run its own applet for a bare "modprobe")
-[ -n "\$MODULES" ] && /sbin/modprobe -qab \$MODULES
+# kmod's modprobe: busybox's shell would run its own applet for a bare "modprobe"
+ORDER=$order
+[ "\$ORDER" = modules-first ] && [ -n "\$MODULES" ] && /sbin/modprobe -qab \$MODULES
 for h in \$HOOKS; do unset -f run_earlyhook; [ -r /hooks/\$h ] && . /hooks/\$h && command -v run_earlyhook >/dev/null && run_earlyhook; done
+# mkinitcpio's init: MODULES after the early hooks, before the hooks
+[ "\$ORDER" = real ] && [ -n "\$MODULES" ] && /sbin/modprobe -qab \$MODULES
 for h in \$HOOKS; do unset -f run_hook; [ -r /hooks/\$h ] && . /hooks/\$h && command -v run_hook >/dev/null && run_hook; done
 for d in /sys/bus/pci/devices/*; do
   drv=-; [ -e "\$d/driver" ] && drv=\$(basename "\$(readlink "\$d/driver")")
@@ -252,4 +256,49 @@ vmt_hook_initramfs() {
       "$root/etc/dom.xml" > "$root/etc/gpu.xml"
   cp "$VMT_TOP/tests/vmtest/hook-init" "$root/init"; chmod +x "$root/init"
   (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"
+}
+
+# ---- pgs installed as a package would be, in a private mount namespace ------
+
+# vmt_ns_host SCRATCH CMD... — run CMD (as bash -c) in a private mount
+# namespace that looks like this machine with pgs installed: overlays (upper
+# dirs under SCRATCH) over /etc, /usr and /var/lib, SCRATCH/boot bound over
+# /boot, and `make install PREFIX=/usr` done into them, so every hook sits
+# where the package puts it. This machine's own /etc, /usr, /var/lib and /boot
+# are never written: what the distribution's tools write lands in SCRATCH.
+vmt_ns_host() {
+  local s=$1; shift
+  mkdir -p "$s"/{etc,usr,varlib}/{upper,work} "$s/boot"
+  VMT_S=$s VMT_CMD=$* unshare -m --propagation private bash -c '
+    set -e
+    for d in etc usr; do mount -t overlay overlay -o lowerdir=/$d,upperdir=$VMT_S/$d/upper,workdir=$VMT_S/$d/work /$d; done
+    mount -t overlay overlay -o lowerdir=/var/lib,upperdir=$VMT_S/varlib/upper,workdir=$VMT_S/varlib/work /var/lib
+    mount --bind "$VMT_S/boot" /boot
+    make -s -C "'"$VMT_TOP"'" install PREFIX=/usr >/dev/null
+    set +e
+    eval "$VMT_CMD"'
+}
+
+# vmt_ns_scratch SCRATCH GEN — a fresh scratch host for generator GEN
+# (initramfs-tools or dracut): the kernel in its /boot, small images (only the
+# virtual host's drivers), /etc/pgs.conf from the good config
+vmt_ns_scratch() {
+  local s=$1 gen=$2 kver
+  kver=$(vmt_kver)
+  rm -rf "$s"; mkdir -p "$s/boot"
+  cp "/boot/vmlinuz-$kver" "/boot/config-$kver" "$s/boot/"
+  [ -e "/boot/System.map-$kver" ] && cp "/boot/System.map-$kver" "$s/boot/"
+  vmt_ns_host "$s" "
+    printf '[vfio]\nbind = auto\n\n[sriov]\n0000:02:00.0 = 2\n' > /etc/pgs.conf
+    mkdir -p /etc/initramfs-tools /etc/dracut.conf.d
+    if [ $gen = initramfs-tools ]; then
+      sed -i 's/^MODULES=.*/MODULES=list/' /etc/initramfs-tools/initramfs.conf
+      printf '%s\n' $VMT_DRIVERS > /etc/initramfs-tools/modules
+      update-initramfs -c -k $kver
+    else
+      { echo 'hostonly=\"no\"'
+        echo 'dracutmodules=\" systemd systemd-initrd dracut-systemd base udev-rules kernel-modules rootfs-block fs-lib shutdown \"'
+        echo 'drivers=\" $VMT_DRIVERS \"'; } > /etc/dracut.conf.d/00-pgs-test.conf
+      dracut --force --kver $kver /boot/initrd.img-$kver
+    fi"
 }

@@ -1,0 +1,25 @@
+/* tests/fuzz/fuzz_early_state.c — /run/pgs/early as `pgs status` reads it
+ * (cli/status.c), text and --json. */
+#include "tests/fuzz/fuzz.h"
+#include "cli/pgs.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+        if (size > 1 << 16)
+                return 0;
+        fuzz_quiet();
+        /* most inputs start with the header, so the lines are reached */
+        static const char head[] = "# pgs-early 1\n";
+        uint8_t *b = malloc(sizeof(head) + size);
+        memcpy(b, head, sizeof(head) - 1);
+        memcpy(b + sizeof(head) - 1, data, size);
+        fuzz_put("run/pgs/early", size && data[0] == '#' ? data : b, size && data[0] == '#' ? size : size + sizeof(head) - 1);
+        free(b);
+        char root[128];
+        snprintf(root, sizeof(root), "%s", fuzz_root());
+        char *a1[] = { "status", "--sysroot", root, NULL };
+        cmd_status(3, a1);
+        char *a2[] = { "status", "--json", "--sysroot", root, NULL };
+        cmd_status(4, a2);
+        return 0;
+}
