@@ -21,6 +21,7 @@
 #include "boot-entry/kparams.h"
 #include "cli/pgs.h"
 #include "shared/config.h"
+#include "shared/cpulist.h"
 #include "shared/diff.h"
 #include "shared/proc.h"
 #include "shared/root.h"
@@ -46,6 +47,7 @@ struct cmd {
 
 struct state {
         char loader[32], mode[32];
+        char hugepages[32], isolate[256];       /* "" when not asked for */
         struct words params;    /* owned parameters */
         struct words flags;     /* "KIND PATH" */
 };
@@ -224,7 +226,11 @@ static void state_load(struct boot *b)
                 if (!strcmp(line, "loader"))
                         snprintf(b->st.loader, sizeof(b->st.loader), "%s", v);
                 else if (!strcmp(line, "mode"))
-                        snprintf(b->st.mode, sizeof(b->st.mode), "%s", v);
+                        snprintf(b->st.mode, sizeof(b->st.mode), "%s", strcmp(v, "-") ? v : "");
+                else if (!strcmp(line, "hugepages"))
+                        snprintf(b->st.hugepages, sizeof(b->st.hugepages), "%s", v);
+                else if (!strcmp(line, "isolate"))
+                        snprintf(b->st.isolate, sizeof(b->st.isolate), "%s", v);
                 else if (!strcmp(line, "param"))
                         words_add(&b->st.params, v);
                 else if (!strcmp(line, "flag"))
@@ -278,7 +284,11 @@ static int state_plan(struct boot *b, bool remove)
         if (!f)
                 return fail("out of memory");
         fprintf(f, "# pgs-boot 1\n# written by pgs boot; pgs boot revert takes back what it lists\nloader %s\nmode %s\n",
-                b->st.loader, b->st.mode);
+                b->st.loader, b->st.mode[0] ? b->st.mode : "-");
+        if (b->st.hugepages[0])
+                fprintf(f, "hugepages %s\n", b->st.hugepages);
+        if (b->st.isolate[0])
+                fprintf(f, "isolate %s\n", b->st.isolate);
         for (size_t i = 0; i < b->st.params.n; i++)
                 fprintf(f, "param %s\n", b->st.params.v[i]);
         for (size_t i = 0; i < b->st.flags.n; i++)
@@ -855,34 +865,6 @@ struct want {
         const char *driver;     /* i915 | xe */
 };
 
-static bool cpulist_ok(const char *s)
-{
-        /* N, N-M, comma separated */
-        if (!*s || strlen(s) > 200)
-                return false;
-        for (const char *p = s; *p;) {
-                if (*p < '0' || *p > '9')
-                        return false;
-                while (*p >= '0' && *p <= '9')
-                        p++;
-                if (*p == '-') {
-                        p++;
-                        if (*p < '0' || *p > '9')
-                                return false;
-                        while (*p >= '0' && *p <= '9')
-                                p++;
-                }
-                if (*p == ',') {
-                        p++;
-                        if (!*p)
-                                return false;
-                } else if (*p) {
-                        return false;
-                }
-        }
-        return true;
-}
-
 static void add_word(struct words *w, const char *fmt, ...)
 {
         char buf[256];
@@ -893,27 +875,100 @@ static void add_word(struct words *w, const char *fmt, ...)
         words_add(w, buf);
 }
 
+/* the Intel iGPU at 0000:00:02.0 (where every Intel iGPU sits): the device,
+ * not the CPU vendor, says whether GVT-g or SR-IOV can work here */
+static bool intel_igpu(struct boot *b)
+{
+        char v[16], c[16];
+        return fs_read_str(&b->root, "sys/bus/pci/devices/0000:00:02.0/vendor", v, sizeof(v)) > 0 && !strcmp(v, "0x8086") &&
+               fs_read_str(&b->root, "sys/bus/pci/devices/0000:00:02.0/class", c, sizeof(c)) > 0 && !strncmp(c, "0x03", 4);
+}
+
+/* --hugepages S:N: what it reserves must leave the host its own memory */
+static int check_hugepages(struct boot *b, const char *spec)
+{
+        unsigned long n;
+        char size[8], extra;
+        if (sscanf(spec, "%7[^:]:%lu%c", size, &n, &extra) != 2 || n < 1 || n > 1000000 || (strcmp(size, "1G") && strcmp(size, "2M")))
+                return fail("--hugepages '%.32s': expected 1G:N or 2M:N", spec);
+        char *t;
+        size_t len;
+        unsigned long long total_kib = 0;
+        if (fs_read_file(&b->root, "proc/meminfo", 1 << 16, &t, &len) == 0) {
+                char *m = strstr(t, "MemTotal:");
+                if (m)
+                        total_kib = strtoull(m + 9, NULL, 10);
+                free(t);
+        }
+        if (!total_kib) {
+                fprintf(stderr, "pgs boot: /proc/meminfo gives no MemTotal: the size of --hugepages %s is not checked\n", spec);
+                return 0;
+        }
+        unsigned long long want = (unsigned long long)n * (strcmp(size, "1G") ? 2048ULL : 1048576ULL);
+        /* the host keeps at least 2 GiB or an eighth of its memory, whichever is more */
+        unsigned long long reserve = total_kib / 8 > 2097152 ? total_kib / 8 : 2097152;
+        if (want + reserve > total_kib)
+                return fail("--hugepages %s reserves %llu MiB at boot, but this host has %llu MiB and keeps at least %llu MiB for itself "
+                            "(2 GiB or an eighth, whichever is more); ask for at most %llu MiB",
+                            spec, want / 1024, total_kib / 1024, reserve / 1024, total_kib > reserve ? (total_kib - reserve) / 1024 : 0);
+        return 0;
+}
+
+/* --isolate LIST: CPUs that exist, and at least one whole core (every
+ * thread of it) left to the host */
+static int check_isolate(struct boot *b, const char *list)
+{
+        struct cpuset iso = { { 0 } }, present = { { 0 } };
+        if (strlen(list) > 200 || cpulist_parse(list, &iso) < 0 || cpuset_empty(&iso))
+                return fail("--isolate '%.32s': expected a CPU list like 2-7 or 2,3,6-7 (ranges low to high)", list);
+        char buf[4096];
+        if (fs_read_str(&b->root, "sys/devices/system/cpu/present", buf, sizeof(buf)) < 0 || cpulist_parse(buf, &present) < 0) {
+                fprintf(stderr, "pgs boot: /sys/devices/system/cpu/present unreadable: --isolate %s is not checked\n", list);
+                return 0;
+        }
+        for (unsigned c = 0; c < CPU_MAX; c++)
+                if (cpuset_has(&iso, c) && !cpuset_has(&present, c))
+                        return fail("--isolate %s: CPU %u is not present on this host (CPUs %s)", list, c, buf);
+        for (unsigned c = 0; c < CPU_MAX; c++) {
+                if (!cpuset_has(&present, c) || cpuset_has(&iso, c))
+                        continue;
+                char p[128], sib[512];
+                struct cpuset core = { { 0 } };
+                snprintf(p, sizeof(p), "sys/devices/system/cpu/cpu%u/topology/thread_siblings_list", c);
+                if (fs_read_str(&b->root, p, sib, sizeof(sib)) < 0 || cpulist_parse(sib, &core) < 0)
+                        return 0;       /* no topology: a CPU left is what we can tell */
+                if (!cpuset_intersects(&core, &iso))
+                        return 0;       /* a whole core stays with the host */
+        }
+        return fail("--isolate %s leaves the host no whole core (every thread of one core): the host would crawl; isolate fewer CPUs",
+                    list);
+}
+
 static int desired_params(struct boot *b, const struct want *w, struct words *ret, bool *ret_kvmgt)
 {
         *ret = (struct words){ 0 };
         *ret_kvmgt = false;
-        if (strcmp(w->mode, "passthrough") && strcmp(w->mode, "gvtg") && strcmp(w->mode, "sriov"))
+        if (w->mode && strcmp(w->mode, "passthrough") && strcmp(w->mode, "gvtg") && strcmp(w->mode, "sriov"))
                 return fail("--mode '%.32s': expected passthrough, gvtg or sriov", w->mode);
-        /* Intel needs intel_iommu=on; AMD's IOMMU is on by default (amd_iommu=on is not a valid value) */
-        char *cpu;
-        size_t len;
-        bool intel = true;
-        if (fs_read_file(&b->root, "proc/cpuinfo", 4 << 20, &cpu, &len) == 0) {
-                intel = strstr(cpu, "GenuineIntel") != NULL;
-                free(cpu);
+        if (w->mode && strcmp(w->mode, "passthrough") && !intel_igpu(b))
+                return fail("%s mode needs an Intel iGPU (vendor 0x8086, a display class, at 0000:00:02.0); this host has none", w->mode);
+        if (w->mode) {
+                /* Intel needs intel_iommu=on; AMD's IOMMU is on by default (amd_iommu=on is not a valid value) */
+                char *cpu;
+                size_t len;
+                bool intel = true;
+                if (fs_read_file(&b->root, "proc/cpuinfo", 4 << 20, &cpu, &len) == 0) {
+                        intel = strstr(cpu, "GenuineIntel") != NULL;
+                        free(cpu);
+                }
+                if (intel)
+                        add_word(ret, "intel_iommu=on");
+                add_word(ret, "iommu=pt");
         }
-        if (intel)
-                add_word(ret, "intel_iommu=on");
-        add_word(ret, "iommu=pt");
-        if (!strcmp(w->mode, "gvtg")) {
+        if (w->mode && !strcmp(w->mode, "gvtg")) {
                 add_word(ret, "i915.enable_gvt=1");
                 *ret_kvmgt = true;
-        } else if (!strcmp(w->mode, "sriov")) {
+        } else if (w->mode && !strcmp(w->mode, "sriov")) {
                 int n = w->vfs;
                 if (n < 0) {
                         char *t;
@@ -938,18 +993,18 @@ static int desired_params(struct boot *b, const struct want *w, struct words *re
                 }
         }
         if (w->hugepages) {
+                if (check_hugepages(b, w->hugepages) < 0)
+                        return -1;
+                char size[8];
                 unsigned long n;
-                char size[8], extra;
-                if (sscanf(w->hugepages, "%7[^:]:%lu%c", size, &n, &extra) != 2 || n < 1 || n > 1000000 ||
-                    (strcmp(size, "1G") && strcmp(size, "2M")))
-                        return fail("--hugepages '%.32s': expected 1G:N or 2M:N", w->hugepages);
+                sscanf(w->hugepages, "%7[^:]:%lu", size, &n);
                 add_word(ret, "default_hugepagesz=%s", size);
                 add_word(ret, "hugepagesz=%s", size);
                 add_word(ret, "hugepages=%lu", n);
         }
         if (w->isolate) {
-                if (!cpulist_ok(w->isolate))
-                        return fail("--isolate '%.32s': expected a CPU list like 2-7 or 2,3,6-7", w->isolate);
+                if (check_isolate(b, w->isolate) < 0)
+                        return -1;
                 add_word(ret, "isolcpus=%s", w->isolate);
                 add_word(ret, "nohz_full=%s", w->isolate);
                 add_word(ret, "rcu_nocbs=%s", w->isolate);
@@ -1040,8 +1095,8 @@ static int execute(struct boot *b)
 
 static const char boot_usage[] =
         "Usage: pgs boot show [--mode MODE] [options]\n"
-        "       pgs boot apply --mode passthrough|gvtg|sriov [--vfs N] [--driver i915|xe]\n"
-        "                      [--hugepages 1G:N|2M:N] [--isolate CPUS] [--dry-run] [options]\n"
+        "       pgs boot apply [--mode passthrough|gvtg|sriov] [--vfs N] [--driver i915|xe]\n"
+        "                      [--hugepages 1G:N|2M:N|none] [--isolate CPUS] [--dry-run] [options]\n"
         "       pgs boot revert [--dry-run] [options]\n"
         "\n"
         "Put the kernel parameters a mode needs on the bootloader this system uses,\n"
@@ -1053,8 +1108,12 @@ static const char boot_usage[] =
         "                    sriov: + i915.enable_guc=3 i915.max_vfs=N (or xe.max_vfs=N)\n"
         "  --vfs N           VFs for sriov (default: [sriov] 0000:00:02.0 in /etc/pgs.conf)\n"
         "  --driver i915|xe  the iGPU driver for sriov (default i915)\n"
-        "  --hugepages S:N   reserve N pages of size S (1G or 2M) at boot\n"
-        "  --isolate CPUS    isolcpus, nohz_full and rcu_nocbs for these CPUs\n"
+        "  --hugepages S:N   reserve N pages of size S (1G or 2M) at boot; the host keeps\n"
+        "                    2 GiB or an eighth of its memory, whichever is more (none: drop it)\n"
+        "  --isolate CPUS    isolcpus, nohz_full and rcu_nocbs for these CPUs; at least one\n"
+        "                    whole core stays with the host\n"
+        "                    apply keeps the mode, --hugepages and --isolate of the last\n"
+        "                    apply unless given again\n"
         "  --dry-run         print a unified diff and the commands; change nothing\n"
         "  --loader NAME     grub, bls, systemd-boot, kernelstub, uki, nixos (default: detected)\n"
         "  --sysroot DIR     every file, and every program run, under DIR\n";
@@ -1132,24 +1191,20 @@ int cmd_boot(int argc, char **argv)
                 fputs(boot_usage, stderr);
                 return PGS_EXIT_USAGE;
         }
-        if (!strcmp(sub, "apply") && !w.mode) {
-                fail("apply needs --mode passthrough|gvtg|sriov");
-                return PGS_EXIT_USAGE;
-        }
         if (w.mode && strcmp(w.mode, "passthrough") && strcmp(w.mode, "gvtg") && strcmp(w.mode, "sriov")) {
                 fail("--mode '%.32s': expected passthrough, gvtg or sriov", w.mode);
                 return PGS_EXIT_USAGE;
         }
-        if (w.isolate && !cpulist_ok(w.isolate)) {
-                fail("--isolate '%.32s': expected a CPU list like 2-7 or 2,3,6-7", w.isolate);
+        if (w.isolate && (strlen(w.isolate) > 200 || cpulist_parse(w.isolate, &(struct cpuset){ { 0 } }) < 0 || strchr(w.isolate, '^'))) {
+                fail("--isolate '%.32s': expected a CPU list like 2-7 or 2,3,6-7 (ranges low to high)", w.isolate);
                 return PGS_EXIT_USAGE;
         }
-        if (w.hugepages) {
+        if (w.hugepages && strcmp(w.hugepages, "none")) {
                 unsigned long n;
                 char size[8], extra;
                 if (sscanf(w.hugepages, "%7[^:]:%lu%c", size, &n, &extra) != 2 || n < 1 || n > 1000000 ||
                     (strcmp(size, "1G") && strcmp(size, "2M"))) {
-                        fail("--hugepages '%.32s': expected 1G:N or 2M:N", w.hugepages);
+                        fail("--hugepages '%.32s': expected 1G:N or 2M:N (or none)", w.hugepages);
                         return PGS_EXIT_USAGE;
                 }
         }
@@ -1180,13 +1235,30 @@ int cmd_boot(int argc, char **argv)
 
         struct words want = { 0 }, add = { 0 }, rm = { 0 };
         bool kvmgt = false;
-        const char *mode = w.mode ? w.mode : b.st.mode[0] ? b.st.mode : NULL;
-        if (mode && !strcmp(sub, "revert"))
-                mode = NULL;
-        if (mode) {
+        /* what is not given again is kept from the last apply: a later
+         * `apply --hugepages 2M:N` (the hook's advice) keeps the mode and the
+         * isolated CPUs; `--hugepages none` drops the reservation */
+        static char kept_mode[32], kept_hp[32], kept_iso[256];   /* b.st is rewritten below */
+        snprintf(kept_mode, sizeof(kept_mode), "%s", b.st.mode);
+        snprintf(kept_hp, sizeof(kept_hp), "%s", b.st.hugepages);
+        snprintf(kept_iso, sizeof(kept_iso), "%s", b.st.isolate);
+        const char *mode = w.mode ? w.mode : kept_mode[0] ? kept_mode : NULL;
+        if (!w.hugepages && kept_hp[0])
+                w.hugepages = kept_hp;
+        if (!w.isolate && kept_iso[0])
+                w.isolate = kept_iso;
+        if (w.hugepages && !strcmp(w.hugepages, "none"))
+                w.hugepages = NULL;
+        if (!strcmp(sub, "revert"))
+                mode = NULL, w.hugepages = NULL, w.isolate = NULL;
+        if (!strcmp(sub, "apply") && !mode && !w.hugepages && !w.isolate) {
+                fail("apply needs --mode passthrough|gvtg|sriov, --hugepages or --isolate");
+                return PGS_EXIT_USAGE;
+        }
+        if (mode || w.hugepages || w.isolate) {
                 w.mode = mode;
                 if (desired_params(&b, &w, &want, &kvmgt) < 0)
-                        return PGS_EXIT_USAGE;
+                        return PGS_EXIT_USAGE;  /* a request this host cannot take */
         }
 
         if (!strcmp(sub, "show")) {
@@ -1212,8 +1284,8 @@ int cmd_boot(int argc, char **argv)
                 for (size_t k = 0; k < b.present.n; k++)
                         if (param_same_key(want.v[i], b.present.v[k]) && strcmp(want.v[i], b.present.v[k]) &&
                             !words_has(&b.st.params, b.present.v[k])) {
-                                fail("%s is already on the kernel command line (/%s); %s mode needs %s: remove it first",
-                                     b.present.v[k], b.where, mode, want.v[i]);
+                                fail("%s is already on the kernel command line (/%s); %s%s needs %s: remove it first",
+                                     b.present.v[k], b.where, mode ? mode : "pgs", mode ? " mode" : "", want.v[i]);
                                 conflicts++;
                         }
         if (conflicts)
@@ -1278,7 +1350,9 @@ int cmd_boot(int argc, char **argv)
                 state_plan(&b, true);
         } else {
                 snprintf(b.st.loader, sizeof(b.st.loader), "%s", b.be->name);
-                snprintf(b.st.mode, sizeof(b.st.mode), "%s", mode);
+                snprintf(b.st.mode, sizeof(b.st.mode), "%s", mode ? mode : "");
+                snprintf(b.st.hugepages, sizeof(b.st.hugepages), "%s", w.hugepages ? w.hugepages : "");
+                snprintf(b.st.isolate, sizeof(b.st.isolate), "%s", w.isolate ? w.isolate : "");
                 state_plan(&b, false);
         }
         bool any = false;

@@ -17,10 +17,24 @@ mkroot() {
   cp -a "$FIX/$1/." "$R/"
   mkdir -p "$R/proc" "$R/usr/sbin" "$R/usr/bin"
   printf 'processor\t: 0\nvendor_id\t: GenuineIntel\n' > "$R/proc/cpuinfo"
+  host_facts
   # grub-mkconfig -o needs the directory it writes into, as on a real system
   [ -e "$R/etc/default/grub" ] && mkdir -p "$R/boot/grub"
   ORIG=$BATS_TEST_TMPDIR/orig
   rm -rf "$ORIG"; cp -a "$R" "$ORIG"
+}
+# the host pgs boot checks its requests against: 16 GiB, 8 CPUs as 4 cores of
+# 2 threads (0-1, 2-3, 4-5, 6-7), an Intel iGPU at 00:02.0
+host_facts() {
+  printf 'MemTotal:       16318452 kB\nMemFree:         8000000 kB\n' > "$R/proc/meminfo"
+  mkdir -p "$R/sys/devices/system/cpu" "$R/sys/bus/pci/devices/0000:00:02.0"
+  echo 0-7 > "$R/sys/devices/system/cpu/present"
+  for c in 0 1 2 3 4 5 6 7; do
+    mkdir -p "$R/sys/devices/system/cpu/cpu$c/topology"
+    echo "$((c / 2 * 2))-$((c / 2 * 2 + 1))" > "$R/sys/devices/system/cpu/cpu$c/topology/thread_siblings_list"
+  done
+  echo 0x8086 > "$R/sys/bus/pci/devices/0000:00:02.0/vendor"
+  echo 0x030000 > "$R/sys/bus/pci/devices/0000:00:02.0/class"
 }
 boot_standin() { # boot_standin NAME [exit status]: helper.bash's strict stand-in
   standin "$@"
@@ -167,6 +181,65 @@ awkward() { # awkward 'FILE CONTENT' → apply/revert round trip, prints the eff
   [[ "$output" == *"sriov: how many VFs? Give --vfs N, or [sriov] 0000:00:02.0 = N in /etc/pgs.conf"* ]]
   pgsb apply --mode sriov --driver xe --vfs 2
   grep -q 'iommu=pt xe.max_vfs=2$' "$R/etc/kernel/cmdline"
+}
+
+@test "apply refuses what would leave the host unusable, and changes nothing" {
+  mkroot debian; boot_standin update-grub
+  run pgsb apply --mode passthrough --hugepages 1G:16     # all of a 16 GiB host
+  [ "$status" -eq 64 ]
+  [[ "$output" == *"--hugepages 1G:16 reserves 16384 MiB at boot, but this host has 15935 MiB and keeps at least 2048 MiB for itself"*"ask for at most 13887 MiB"* ]]
+  run pgsb apply --mode passthrough --isolate 0-7         # every CPU
+  [ "$status" -eq 64 ]
+  [[ "$output" == *"--isolate 0-7 leaves the host no whole core"* ]]
+  run pgsb apply --mode passthrough --isolate 1-7         # CPU 0 is left, but not its sibling 1
+  [ "$status" -eq 64 ]
+  run pgsb apply --mode passthrough --isolate 2-999
+  [ "$status" -eq 64 ]
+  run pgsb apply --mode passthrough --isolate 8-2
+  [ "$status" -eq 64 ]
+  [[ "$output" == *"ranges low to high"* ]]
+  run pgsb apply --mode passthrough --isolate 6-9
+  [ "$status" -eq 64 ]
+  [[ "$output" == *"CPU 8 is not present on this host (CPUs 0-7)"* ]]
+  # GVT-g and SR-IOV need an Intel iGPU: the device decides, not the CPU
+  rm -r "$R/sys/bus/pci/devices/0000:00:02.0"; mkdir -p "$R/sys/bus/pci/devices/0000:00:02.0"
+  echo 0x1002 > "$R/sys/bus/pci/devices/0000:00:02.0/vendor"; echo 0x030000 > "$R/sys/bus/pci/devices/0000:00:02.0/class"
+  cp -a "$R/sys" "$ORIG/"
+  for m in "gvtg" "sriov --vfs 2"; do
+    run pgsb apply --mode $m
+    [ "$status" -eq 64 ]
+    [[ "$output" == *"mode needs an Intel iGPU (vendor 0x8086, a display class, at 0000:00:02.0); this host has none"* ]]
+  done
+  same_as_orig
+  [ -z "$(calls)" ]
+}
+
+@test "--hugepages and --isolate without --mode: kept with the rest, the hook's exact advice works, revert takes all back" {
+  mkroot debian; boot_standin update-grub
+  pgsb apply --mode passthrough --isolate 2-3
+  # the command pgs-qemu-hook prints when a VM's hugepages fall short
+  run pgsb apply --hugepages 2M:1024
+  [ "$status" -eq 0 ]
+  grep -qx 'GRUB_CMDLINE_LINUX_DEFAULT="quiet intel_iommu=on iommu=pt isolcpus=2-3 nohz_full=2-3 rcu_nocbs=2-3 default_hugepagesz=2M hugepagesz=2M hugepages=1024"' "$R/etc/default/grub"
+  grep -qx 'hugepages 2M:1024' "$R/var/lib/pgs/boot"
+  grep -qx 'isolate 2-3' "$R/var/lib/pgs/boot"
+  grep -qx 'mode passthrough' "$R/var/lib/pgs/boot"
+  run pgsb apply --hugepages none
+  [ "$status" -eq 0 ]
+  ! grep -q hugepages "$R/etc/default/grub"
+  grep -q 'isolcpus=2-3' "$R/etc/default/grub"
+  pgsb revert
+  same_as_orig
+  # with no mode ever given
+  run pgsb apply --isolate 4-7
+  [ "$status" -eq 0 ]
+  grep -qx 'GRUB_CMDLINE_LINUX_DEFAULT="quiet isolcpus=4-7 nohz_full=4-7 rcu_nocbs=4-7"' "$R/etc/default/grub"
+  grep -qx 'mode -' "$R/var/lib/pgs/boot"
+  pgsb revert
+  same_as_orig
+  run pgsb apply
+  [ "$status" -eq 64 ]
+  [[ "$output" == *"apply needs --mode passthrough|gvtg|sriov, --hugepages or --isolate"* ]]
 }
 
 @test "an AMD CPU gets no intel_iommu (amd_iommu=on is not a valid value)" {
