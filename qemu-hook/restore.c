@@ -8,27 +8,62 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 
 #include "cli/pgs.h"
 #include "shared/journal.h"
 #include "shared/root.h"
 
-/* the pid of a process whose command line carries -uuid UUID (QEMU), or 0 */
-static long qemu_running(const struct pgs_root *r, const char *uuid)
+/* is pid a QEMU? its executable is a QEMU binary (qemu-system-*, qemu-kvm) */
+static bool is_qemu(const struct pgs_root *r, const char *pid)
 {
+        char p[300], exe[512];
+        snprintf(p, sizeof(p), "proc/%s/exe", pid);
+        if (fs_readlink(r, p, exe, sizeof(exe)) < 0)
+                return false;
+        const char *b = strrchr(exe, '/');
+        b = b ? b + 1 : exe;
+        return !strncmp(b, "qemu-system-", 12) || !strncmp(b, "qemu-kvm", 8);
+}
+
+/* libvirt's pid file for the domain names a live QEMU */
+static long pidfile_qemu(const struct pgs_root *r, const char *name)
+{
+        char p[512], buf[32];
+        uint64_t pid;
+        if (!name[0] || strchr(name, '/'))
+                return 0;
+        snprintf(p, sizeof(p), "run/libvirt/qemu/%s.pid", name);
+        if (fs_read_str(r, p, buf, sizeof(buf)) < 0 || parse_u64(buf, 10, &pid) < 0 || pid == 0 || pid > 1u << 22)
+                return 0;
+        snprintf(buf, sizeof(buf), "%llu", (unsigned long long)pid);
+        return is_qemu(r, buf) ? (long)pid : 0;
+}
+
+/* The pid of the domain's running QEMU, or 0: a QEMU binary whose argv has
+ * "-uuid" as an element followed by exactly UUID (any user can start a
+ * `sleep` with "-uuid UUID" in its argv: that must not block a restore), or
+ * the one libvirt's pid file names. */
+static long qemu_running(const struct pgs_root *r, const char *uuid, const char *name)
+{
+        long found = pidfile_qemu(r, name);
         struct dirent **list;
         int n = fs_scandir(r, "proc", &list, NULL, NULL);
-        long found = 0;
         for (int i = 0; i < n; i++) {
                 const char *d = list[i]->d_name;
-                if (!found && d[0] >= '1' && d[0] <= '9') {
+                if (!found && d[0] >= '1' && d[0] <= '9' && d[strspn(d, "0123456789")] == '\0') {
                         char p[300], *t;
                         size_t len;
                         snprintf(p, sizeof(p), "proc/%s/cmdline", d);
                         if (fs_read_file(r, p, 1 << 20, &t, &len) == 0) {
-                                for (size_t k = 0; k + 1 < len; k++)
-                                        if (!strcmp(t + k, "-uuid") && k + 6 < len && !strcmp(t + k + 6, uuid))
-                                                found = strtol(d, NULL, 10);
+                                bool match = false;
+                                /* argv elements are NUL-separated: walk them whole */
+                                for (size_t k = 0; k < len && !match; k += strlen(t + k) + 1) {
+                                        size_t l = strlen(t + k);
+                                        match = !strcmp(t + k, "-uuid") && k + l + 1 < len && !strcmp(t + k + l + 1, uuid);
+                                }
+                                if (match && is_qemu(r, d))
+                                        found = strtol(d, NULL, 10);
                                 free(t);
                         }
                 }
@@ -75,7 +110,9 @@ int cmd_restore(int argc, char **argv)
         }
         int lock = dry ? -1 : journal_lock(&root, 30000);
         if (!dry && lock < 0) {
-                fprintf(stderr, "pgs restore: cannot take /run/pgs/lock: %s\n", strerror(-lock));
+                fprintf(stderr, "pgs restore: cannot take /run/pgs/lock: %s\n",
+                        lock == -EPERM ? "/run/pgs or /run/pgs/shared is a link, not ours, or writable by others; not trusting it"
+                                       : strerror(-lock));
                 return PGS_EXIT_FAILED;
         }
         struct dirent **list;
@@ -87,7 +124,7 @@ int cmd_restore(int argc, char **argv)
                         journal_name(&root, u, name, sizeof(name));
                         if (!want || !strcmp(want, u) || !strcmp(want, name)) {
                                 found++;
-                                long pid = qemu_running(&root, u);
+                                long pid = qemu_running(&root, u, name);
                                 if (pid) {
                                         fprintf(stderr, "pgs restore: %s (%s): its QEMU is still running (pid %ld); libvirt releases it when it stops\n",
                                                 name, u, pid);

@@ -749,7 +749,9 @@ int main(int argc, char **argv)
                 unbind_ms = (unsigned)v;
         int lock = journal_lock(&root, LOCK_TIMEOUT_MS);
         if (lock < 0) {
-                msg("%s: cannot take /run/pgs/lock: %s", sh, strerror(-lock));
+                msg("%s: cannot take /run/pgs/lock: %s; nothing changed", sh,
+                    lock == -EPERM ? "/run/pgs or /run/pgs/shared is a link, not ours, or writable by others; not trusting it"
+                                   : strerror(-lock));
                 return 1;
         }
         int rc = 0;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "shared/proc.h"
@@ -27,10 +28,25 @@ bool uuid_valid(const char *s)
         return true;
 }
 
+/* run/pgs and run/pgs/shared hold what release will write back: each must be
+ * a real directory (not a link), ours, and writable by nobody else */
+static int dir_trusted(const struct pgs_root *r, const char *path)
+{
+        struct stat st;
+        int rc = fs_lstat(r, path, &st);
+        if (rc < 0)
+                return rc;
+        if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022))
+                return -EPERM;
+        return 0;
+}
+
 int journal_lock(const struct pgs_root *r, unsigned timeout_ms)
 {
         int rc = fs_mkdir_p(r, "run/pgs/shared", 0755);
         if (rc < 0)
+                return rc;
+        if ((rc = dir_trusted(r, "run/pgs")) < 0 || (rc = dir_trusted(r, "run/pgs/shared")) < 0)
                 return rc;
         int fd = root_openat(r, "run/pgs/lock", O_RDWR | O_CREAT, 0644);
         if (fd < 0)
@@ -405,6 +421,11 @@ static int undo_pages(const struct pgs_root *r, const char *path, unsigned long 
         return rc;
 }
 
+bool journal_path_ok(const char *path)
+{
+        return (!strncmp(path, "sys/", 4) || !strncmp(path, "proc/", 5) || !strncmp(path, "systemd:", 8)) && !strstr(path, "..");
+}
+
 int journal_undo(const struct pgs_root *r, const char *uuid, void (*report)(void *ud, const char *msg), void *ud)
 {
         if (!uuid_valid(uuid))
@@ -440,6 +461,18 @@ int journal_undo(const struct pgs_root *r, const char *uuid, void (*report)(void
                 char path[512];
                 unsigned long v;
                 int r2 = 0;
+                /* the hook only ever changes kernel files: a line naming
+                 * anything else did not come from it, and is not replayed */
+                const char *kinds[] = { "hold ", "pages ", "pages-begin " }, *pp = NULL;
+                for (size_t k = 0; k < 3 && !pp; k++)
+                        if (!strncmp(lines[i], kinds[k], strlen(kinds[k])))
+                                pp = lines[i] + strlen(kinds[k]);
+                if (pp && sscanf(pp, "%511s", path) == 1 && !journal_path_ok(path)) {
+                        say(report, ud, "%s: not a /sys, /proc or systemd value; not replayed", path);
+                        if (!first)
+                                first = -EPERM;
+                        continue;
+                }
                 if (!strncmp(lines[i], "drop ", 5)) {
                         dropped[nd++] = lines[i] + 5;
                         continue;

@@ -34,7 +34,9 @@ struct journal {
 /* A UUID as libvirt writes it: 8-4-4-4-12 hex digits. */
 bool uuid_valid(const char *s);
 
-int journal_lock(const struct pgs_root *r, unsigned timeout_ms);   /* returns an fd */
+/* returns an fd; -EPERM when run/pgs or run/pgs/shared is not a directory
+ * of ours that nobody else can write (a link, another owner, mode g+w/o+w) */
+int journal_lock(const struct pgs_root *r, unsigned timeout_ms);
 void journal_unlock(int fd);
 
 int journal_open(struct journal *j, const struct pgs_root *r, const char *uuid, const char *name);
@@ -69,6 +71,9 @@ int journal_mdev(struct journal *j, const char *uuid);
  * unbinds it from vfio-pci, puts back driver_override ("" when none) and binds
  * it to driver again. */
 int journal_handover(struct journal *j, const char *addr, const char *driver, const char *override);
+
+/* A path a journal may name: under sys/ or proc/, or a systemd property. */
+bool journal_path_ok(const char *path);
 
 /* Undo everything the domain's journal lists, newest first, and remove it.
  * Returns 0, or -errno of the first step that failed (the rest is still

@@ -442,6 +442,17 @@ int fs_stat(const struct pgs_root *r, const char *path, struct stat *ret)
         return rc;
 }
 
+int fs_lstat(const struct pgs_root *r, const char *path, struct stat *ret)
+{
+        char base[256];
+        int d = open_parent(r, path, base, sizeof(base));
+        if (d < 0)
+                return d;
+        int rc = fstatat(d, base, ret, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+        close(d);
+        return rc;
+}
+
 bool fs_lexists(const struct pgs_root *r, const char *path)
 {
         char base[256];

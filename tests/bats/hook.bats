@@ -268,11 +268,25 @@ state() {
   hook win11 prepare begin < "$BATS_TEST_TMPDIR/x"
   mkdir -p "$R/proc/4711"
   printf 'qemu-system-x86_64\0-name\0guest=win11\0-uuid\0%s\0' $UUID1 > "$R/proc/4711/cmdline"
+  ln -s /usr/bin/qemu-system-x86_64 "$R/proc/4711/exe"
   LD_PRELOAD=$TB/libfakesys.so run "$TOP/build/pgs" restore win11 --sysroot "$R"
   [ "$status" -eq 1 ]
   [[ "$output" == *"win11 ($UUID1): its QEMU is still running (pid 4711)"* ]]
   [ "$(gov 2)" = performance ]
   rm -r "$R/proc/4711"
+  # libvirt's pid file names a live QEMU too
+  mkdir -p "$R/proc/5000" "$R/run/libvirt/qemu"; ln -s /usr/bin/qemu-system-x86_64 "$R/proc/5000/exe"; echo 5000 > "$R/run/libvirt/qemu/win11.pid"
+  LD_PRELOAD=$TB/libfakesys.so run "$TOP/build/pgs" restore win11 --dry-run --sysroot "$R"
+  [[ "$output" == *"its QEMU is still running (pid 5000)"* ]]
+  rm -r "$R/proc/5000" "$R/run/libvirt"
+  # any user can run a process with "-uuid UUID" in its argv: it blocks nothing
+  mkdir -p "$R/proc/666" "$R/proc/667"
+  printf 'sleep\0-uuid\0%s\0' $UUID1 > "$R/proc/666/cmdline"; ln -s /usr/bin/sleep "$R/proc/666/exe"
+  printf 'qemu-system-x86_64\0-uuidx\0%s\0' $UUID1 > "$R/proc/667/cmdline"; ln -s /usr/bin/qemu-system-x86_64 "$R/proc/667/exe"
+  LD_PRELOAD=$TB/libfakesys.so run "$TOP/build/pgs" restore win11 --dry-run --sysroot "$R"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"would restore win11"* ]]
+  rm -r "$R/proc/666" "$R/proc/667"
   LD_PRELOAD=$TB/libfakesys.so run "$TOP/build/pgs" restore --dry-run --sysroot "$R"
   [[ "$output" == *"would restore win11 ($UUID1)"* ]]
   [ "$(gov 2)" = performance ]
@@ -282,6 +296,28 @@ state() {
   [ "$(state)" = "$before" ] || { diff <(echo "$before") <(state); false; }
   LD_PRELOAD=$TB/libfakesys.so run "$TOP/build/pgs" restore nosuchvm --sysroot "$R"
   [ "$status" -eq 1 ]
+}
+
+@test "pgs restore trusts /run/pgs only as root's own directory, and replays only /sys, /proc and systemd values" {
+  domxml win11 $UUID1 256 2,3 > "$BATS_TEST_TMPDIR/x"
+  hook win11 prepare begin < "$BATS_TEST_TMPDIR/x"
+  chmod 0777 "$R/run/pgs"
+  run "$TOP/build/pgs" restore --sysroot "$R"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"/run/pgs or /run/pgs/shared is a link, not ours, or writable by others; not trusting it"* ]]
+  run hook win11 release end < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"not trusting it; nothing changed"* ]]
+  chmod 0755 "$R/run/pgs"
+  hook win11 release end < "$BATS_TEST_TMPDIR/x"
+  # a crafted journal: lines naming files outside /sys and /proc are not replayed
+  echo secret > "$R/etc/keep"
+  printf '# pgs-hook 1\nname x\npages etc/keep 1\npages-begin etc/keep 7\nhold etc/keep\n' > "$R/run/pgs/$UUID2"
+  run "$TOP/build/pgs" restore --sysroot "$R"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"etc/keep: not a /sys, /proc or systemd value; not replayed"* ]]
+  [ "$(cat "$R/etc/keep")" = secret ]
+  [ -e "$R/run/pgs/$UUID2" ]
 }
 
 @test "pgs setup: qemu when free, qemu.d/pgs beside another hook; --remove takes back only its own" {
