@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # pgs — top-level, non-recursive Makefile.
 #
 #   make            build everything (pgs-early static with musl, pgs, test tools)
@@ -30,7 +31,7 @@ SHARED_HDR := $(wildcard shared/*.h)
 EARLY_SRC  := initramfs/early.c initramfs/pgs-early.c
 CLI_SRC    := $(wildcard cli/*.c boot-entry/*.c installers/*.c) qemu-hook/restore.c qemu-hook/setup.c
 
-.PHONY: all check demo bench install uninstall clean deps test-build installers fuzz fuzz-build
+.PHONY: all check demo bench install uninstall clean deps test-build installers fuzz fuzz-build fresh-check
 all: $(B)/pgs-early $(B)/pgs $(B)/pgs-qemu-hook $(B)/pgs-qemu-hook-xml test-build installers
 
 # pgs-qemu-hook: a static front (an unmanaged domain costs one small static
@@ -160,12 +161,26 @@ demo: deps
 	@$(MAKE) --no-print-directory $(B)/pgs-early
 	@tests/vmtest/demo
 
+# the README's two commands in a fresh minimal Debian root (tests/fresh-check)
+fresh-check:
+	@tests/fresh-check
+
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@tests/bench/run
 
 # --- install ---------------------------------------------------------------------
-install: $(B)/pgs-early $(B)/pgs installers
+# The initramfs generators read their hooks from fixed places, whatever PREFIX
+# is: /usr/share/initramfs-tools, /usr/lib/dracut, /usr/lib/initcpio. udev also
+# reads /usr/local/lib/udev/rules.d, so the rules follow PREFIX.
+GENDIR_ITOOLS ?= /usr/share/initramfs-tools
+GENDIR_DRACUT ?= /usr/lib/dracut/modules.d/90pgs
+GENDIR_CPIO   ?= /usr/lib/initcpio
+INSTALLED := $(LIBDIR)/pgs-early $(BINDIR)/pgs $(LIBDIR)/pgs-qemu-hook $(LIBDIR)/pgs-qemu-hook-xml \
+             $(UDEVDIR)/60-pgs-sriov.rules $(UDEVDIR)/70-pgs-vfio.rules $(SYSCONFDIR)/security/limits.d/90-pgs.conf \
+             $(GENDIR_ITOOLS)/hooks/pgs $(GENDIR_ITOOLS)/scripts/init-top/pgs $(GENDIR_CPIO)/install/pgs $(GENDIR_CPIO)/hooks/pgs \
+             $(DOCDIR)/pgs.conf.example
+install: $(B)/pgs-early $(B)/pgs $(B)/pgs-qemu-hook $(B)/pgs-qemu-hook-xml installers
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(UDEVDIR)
 	install -m 0755 $(B)/pgs-early.stripped $(DESTDIR)$(LIBDIR)/pgs-early
 	install -m 0755 $(B)/pgs $(DESTDIR)$(BINDIR)/pgs
@@ -173,17 +188,24 @@ install: $(B)/pgs-early $(B)/pgs installers
 	install -m 0644 $(B)/installers/share/* $(DESTDIR)$(DATADIR)/
 	install -m 0644 $(B)/installers/udev/60-pgs-sriov.rules $(B)/installers/host/70-pgs-vfio.rules $(DESTDIR)$(UDEVDIR)/
 	install -D -m 0644 $(B)/installers/host/limits.conf $(DESTDIR)$(SYSCONFDIR)/security/limits.d/90-pgs.conf
-	install -D -m 0755 $(B)/installers/initramfs-tools/hooks/pgs $(DESTDIR)$(PREFIX)/share/initramfs-tools/hooks/pgs
-	install -D -m 0755 $(B)/installers/initramfs-tools/scripts/init-top/pgs $(DESTDIR)$(PREFIX)/share/initramfs-tools/scripts/init-top/pgs
-	install -d $(DESTDIR)$(PREFIX)/lib/dracut/modules.d/90pgs
-	install -m 0755 $(B)/installers/dracut/90pgs/* $(DESTDIR)$(PREFIX)/lib/dracut/modules.d/90pgs/
-	install -D -m 0644 $(B)/installers/mkinitcpio/install/pgs $(DESTDIR)$(PREFIX)/lib/initcpio/install/pgs
-	install -D -m 0644 $(B)/installers/mkinitcpio/hooks/pgs $(DESTDIR)$(PREFIX)/lib/initcpio/hooks/pgs
+	install -D -m 0755 $(B)/installers/initramfs-tools/hooks/pgs $(DESTDIR)$(GENDIR_ITOOLS)/hooks/pgs
+	install -D -m 0755 $(B)/installers/initramfs-tools/scripts/init-top/pgs $(DESTDIR)$(GENDIR_ITOOLS)/scripts/init-top/pgs
+	install -d $(DESTDIR)$(GENDIR_DRACUT)
+	install -m 0755 $(B)/installers/dracut/90pgs/* $(DESTDIR)$(GENDIR_DRACUT)/
+	install -D -m 0644 $(B)/installers/mkinitcpio/install/pgs $(DESTDIR)$(GENDIR_CPIO)/install/pgs
+	install -D -m 0644 $(B)/installers/mkinitcpio/hooks/pgs $(DESTDIR)$(GENDIR_CPIO)/hooks/pgs
 	install -m 0644 docs/pgs.conf.example $(DESTDIR)$(DOCDIR)/pgs.conf.example
 	@if [ ! -e $(DESTDIR)$(SYSCONFDIR)/pgs.conf ]; then \
 		install -d $(DESTDIR)$(SYSCONFDIR); \
 		install -m 0644 docs/pgs.conf.example $(DESTDIR)$(SYSCONFDIR)/pgs.conf; \
 	fi
+
+# everything install put there but /etc/pgs.conf (the user's configuration)
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	rm -f $(addprefix $(DESTDIR)$(DATADIR)/,$(notdir $(wildcard $(B)/installers/share/*)) modprobe.conf 60-pgs-sriov.rules pgs-early.service)
+	rm -rf $(DESTDIR)$(GENDIR_DRACUT)
+	-rmdir $(DESTDIR)$(LIBDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 clean:
 	rm -rf $(B)

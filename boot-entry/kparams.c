@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* boot-entry/kparams.c — byte-exact kernel parameter edits (see kparams.h). */
 #include "boot-entry/kparams.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* boot-entry/kparams.h — kernel parameters inside the files bootloaders keep
  * them in, edited so that everything else stays byte for byte.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cli/pgs.h — the pgs front end's command table. Each component adds its
  * command here with the function that runs it (argv[0] is the command name). */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cli/status.c — `pgs status`: what pgs-early did at boot, next to where each
  * of those devices is now. */
 #include <errno.h>
@@ -83,6 +84,7 @@ int cmd_status(int argc, char **argv)
         else
                 printf("%-13s %-8s %-14s %-14s %s\n", "DEVICE", "STATE", "DRIVER NOW", "AT BOOT", "WHY");
         int first = 1;
+        unsigned trouble = 0;   /* devices refused or failed at boot: exit 2 */
         char *save, *line = strtok_r(text + 14, "\n", &save);
         for (; line; line = strtok_r(NULL, "\n", &save)) {
                 /* ADDR<TAB>STATE<TAB>DRIVER<TAB>MESSAGE; the message may hold anything but a tab-free split is enough */
@@ -100,6 +102,8 @@ int cmd_status(int argc, char **argv)
                 char now[64];
                 if (pci_dev_read_driver(&root, f[0], now, sizeof(now)) < 0 || !now[0])
                         strcpy(now, "-");
+                if (!strcmp(f[1], "refused") || !strcmp(f[1], "failed"))
+                        trouble++;
                 if (json) {
                         printf("%s{\"device\":", first ? "" : ",");
                         json_str(f[0]);
@@ -121,5 +125,5 @@ int cmd_status(int argc, char **argv)
                 puts("]}");
         free(text);
         root_close(&root);
-        return PGS_EXIT_OK;
+        return trouble ? PGS_EXIT_PARTIAL : PGS_EXIT_OK;
 }

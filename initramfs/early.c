@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* initramfs/early.c — pgs-early's decisions and actions (see early.h).
  *
  * Order of work, each step verified before the next:
@@ -135,6 +136,19 @@ static struct pci_dev *find_dev(struct early_ctx *c, const struct pci_addr *a)
         return i < 0 ? NULL : dev_at(c, (size_t)i);
 }
 
+/* for the IOMMU hint only (read when a device has no group, never otherwise) */
+static bool cpu_is_amd(struct early_ctx *c)
+{
+        char buf[512];
+        int fd = root_openat(c->root, "proc/cpuinfo", O_RDONLY, 0);
+        if (fd < 0)
+                return false;
+        ssize_t n = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+        buf[n > 0 ? n : 0] = '\0';
+        return strstr(buf, "AuthenticAMD") != NULL;
+}
+
 /* Select one device for binding; refusals that concern the device itself. */
 static void select_dev(struct early_ctx *c, const struct pci_dev *d, const char *by)
 {
@@ -147,7 +161,9 @@ static void select_dev(struct early_ctx *c, const struct pci_dev *d, const char 
         if (d->boot_vga == 1)
                 set_state(e, ST_REFUSED, "not binding: it is the boot VGA device (selected by %s)", by);
         else if (d->iommu_group < 0)
-                set_state(e, ST_REFUSED, "not binding: no IOMMU group (is the IOMMU on? intel_iommu=on); vfio-pci could not use it");
+                set_state(e, ST_REFUSED, "not binding: no IOMMU group (%s); vfio-pci could not use it",
+                          cpu_is_amd(c) ? "AMD-Vi is on by default: is the IOMMU enabled in the firmware setup?"
+                                        : "is the IOMMU on? intel_iommu=on, and VT-d in the firmware setup");
         else if (pci_dev_class16(d) == PCI_CLASS_3D)
                 set_state(e, ST_BIND, "selected by %s; warning: a 3D controller (class 0x0302) has no display outputs", by);
         else

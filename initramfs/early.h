@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* initramfs/early.h — what pgs-early decides and does.
  *
  * early_plan() reads the devices and decides (pure reads); early_apply() binds

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* initramfs/pgs-early.c — main() of pgs-early, the static initramfs program.
  *
  * Runs before udev loads any GPU driver: binds the configured devices to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* installers/initramfs.c — `pgs initramfs status|enable|disable`: is pgs in
  * this system's initramfs, and is anything undermining it.
  *

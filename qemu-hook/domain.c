@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* qemu-hook/domain.c — domain XML through libxml2 (see domain.h). */
 #include "qemu-hook/domain.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* qemu-hook/domain.h — what pgs reads from a domain's live XML. */
 #pragma once
 #include <stdbool.h>

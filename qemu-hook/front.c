@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* qemu-hook/front.c — pgs-qemu-hook, libvirt's /etc/libvirt/hooks/qemu.
  *
  * libvirt runs it for every domain event: argv = NAME OP SUBOP EXTRA (all
@@ -30,6 +31,19 @@ static void die_msg(const char *msg)
 
 int main(int argc, char **argv)
 {
+        /* libvirt always passes four words: only a lone one is an option (a
+         * domain may well be named --help) */
+        if (argc == 2 && !strcmp(argv[1], "--version")) {
+                puts("pgs-qemu-hook " PGS_VERSION);
+                return 0;
+        }
+        if (argc == 2 && !strcmp(argv[1], "--help")) {
+                puts("Usage: pgs-qemu-hook NAME OPERATION SUB-OPERATION EXTRA < domain.xml\n\n"
+                     "libvirt's qemu hook (/etc/libvirt/hooks/qemu or qemu.d/pgs): on prepare it\n"
+                     "applies what a domain's <pgs:vm> metadata asks for, on release it undoes it.\n"
+                     "PGS_SYSROOT=DIR: work under DIR. See docs/hook.md; pgs setup installs it.");
+                return 0;
+        }
         if (argc < 3) {
                 die_msg("usage: qemu NAME OPERATION SUB-OPERATION EXTRA (libvirt's hook protocol), domain XML on stdin");
                 return 1;

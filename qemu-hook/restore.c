@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* qemu-hook/restore.c — `pgs restore [DOMAIN]`: undo what pgs-qemu-hook left
  * behind when libvirtd crashed or the hook was killed before release. Never
  * while that domain's QEMU still runs: libvirt reconnects to running guests
@@ -99,8 +100,14 @@ int cmd_restore(int argc, char **argv)
                              "(libvirtd crashed, the hook was killed): hugepages, governors, EPP.\n"
                              "A domain whose QEMU still runs is left alone.");
                         return PGS_EXIT_OK;
-                default: return PGS_EXIT_USAGE;
+                default:
+                        fputs("Usage: pgs restore [DOMAIN|UUID] [--dry-run] [--sysroot DIR]\n", stderr);
+                        return PGS_EXIT_USAGE;
                 }
+        }
+        if (optind + 1 < argc) {
+                fprintf(stderr, "pgs restore: unexpected '%.64s': one domain at a time\n", argv[optind + 1]);
+                return PGS_EXIT_USAGE;
         }
         const char *want = optind < argc ? argv[optind] : NULL;
         struct pgs_root root;

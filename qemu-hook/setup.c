@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* qemu-hook/setup.c — `pgs setup [--remove] [--dry-run]`: install pgs-qemu-hook
  * as libvirt's qemu hook. /etc/libvirt/hooks/qemu when it is free (or already
  * pgs's); /etc/libvirt/hooks/qemu.d/pgs when another hook owns qemu (libvirt
@@ -57,11 +58,15 @@ int cmd_setup(int argc, char **argv)
                              "Install pgs-qemu-hook as libvirt's qemu hook: /etc/libvirt/hooks/qemu when\n"
                              "it is free, else /etc/libvirt/hooks/qemu.d/pgs. --remove takes it away.");
                         return PGS_EXIT_OK;
-                default: return PGS_EXIT_USAGE;
+                default:
+                        fputs("Usage: pgs setup [--remove] [--dry-run] [--sysroot DIR]\n", stderr);
+                        return PGS_EXIT_USAGE;
                 }
         }
-        if (optind != argc)
+        if (optind != argc) {
+                fprintf(stderr, "pgs setup: unexpected '%.64s': setup takes no other words\n", argv[optind]);
                 return PGS_EXIT_USAGE;
+        }
         struct pgs_root r;
         if (root_open(&r, sysroot) < 0) {
                 fprintf(stderr, "pgs setup: --sysroot %s: cannot open it\n", sysroot);

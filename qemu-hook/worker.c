@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* qemu-hook/worker.c — pgs-qemu-hook-xml, the part of the libvirt hook that
  * reads domain XML (libxml2) and tunes the host for a managed domain:
  *

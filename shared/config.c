@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* shared/config.c — parsers for /etc/pgs.conf and the kernel command line. */
 #include "shared/config.h"
 

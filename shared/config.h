@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* shared/config.h — /etc/pgs.conf and the pgs.* kernel command line.
  *
  * /etc/pgs.conf (INI):

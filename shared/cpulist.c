@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* shared/cpulist.c — CPU list parsing (see cpulist.h). */
 #include "shared/cpulist.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* shared/cpulist.h — CPU lists as the kernel and libvirt write them
  * ("0-3,8,10-11", libvirt's cpuset also "^2" to exclude). */
 #pragma once

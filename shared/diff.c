@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* shared/diff.c — minimal unified diff (see diff.h). */
 #include "shared/diff.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* shared/diff.h — a unified diff of two texts, for dry runs.
  * One hunk around the changed region (common leading and trailing lines are
  * context), which is exact for the small in-place edits pgs makes. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* shared/journal.c — the change journal (see journal.h). */
 #include "shared/journal.h"
 #include "shared/pci.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* shared/journal.h — the change journal (undo log) of pgs-qemu-hook.
  *
  * Every change is written here before it is made, so release — or `pgs

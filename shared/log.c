@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* shared/log.c — kmsg/stderr logging sink (see log.h). */
 #include "shared/log.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* shared/log.h — the one logging sink of a program, chosen in main().
  *
  * kmsg: one write() per line, "<prio>ident: message", so each line is one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* shared/pci.c — PCI device model and driver binding (see pci.h). */
 #include "shared/pci.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* shared/pci.h — the PCI device model, read from sysfs through the root, and
  * the kernel's driver-binding protocol.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* shared/proc.c — bounded polling and helper programs (see proc.h). */
 #include "shared/proc.h"
 #include "shared/root.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* shared/proc.h — deadlines, bounded polling and running a helper program.
  *
  * Nothing in pgs sleeps a fixed time to wait for the kernel: it polls the state

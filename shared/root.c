@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* shared/root.c — root-prefixed file I/O (see root.h). */
 #include "shared/root.h"
 
@@ -206,7 +207,15 @@ int fs_read_file(const struct pgs_root *r, const char *path, size_t max, char **
         int fd = root_openat(r, path, O_RDONLY, 0);
         if (fd < 0)
                 return fd;
-        char *buf = malloc(max + 1);
+        /* grow as the file does: max is a limit, not a size (a journal may be
+         * allowed 64 MiB and hold 2 KiB) */
+        struct stat st;
+        size_t cap = 4096;
+        if (fstat(fd, &st) == 0 && st.st_size > 0 && (uint64_t)st.st_size < max)
+                cap = (size_t)st.st_size + 1;
+        if (cap > max + 1)
+                cap = max + 1;
+        char *buf = malloc(cap + 1);
         if (!buf) {
                 close(fd);
                 return -ENOMEM;
@@ -214,7 +223,21 @@ int fs_read_file(const struct pgs_root *r, const char *path, size_t max, char **
         size_t len = 0;
         int rc = 0;
         for (;;) {
-                ssize_t n = read(fd, buf + len, max + 1 - len);
+                if (len == cap) {
+                        if (cap > max) {
+                                rc = -EFBIG;
+                                break;
+                        }
+                        size_t nc = cap * 2 > max + 1 ? max + 1 : cap * 2;
+                        char *nb = realloc(buf, nc + 1);
+                        if (!nb) {
+                                rc = -ENOMEM;
+                                break;
+                        }
+                        buf = nb;
+                        cap = nc;
+                }
+                ssize_t n = read(fd, buf + len, cap - len);
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;

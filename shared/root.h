@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* shared/root.h — one root for every path.
  *
  * Every program opens a directory fd on "/" or on --sysroot DIR once, and every

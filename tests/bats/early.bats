@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # pgs-early on fake sysfs trees that react like the kernel (tests/fake).
 
 load helper
@@ -118,7 +119,13 @@ setup() {
   run early
   [ "$status" -eq 1 ]
   [ "$(drv 0000:05:00.0)" = - ]
-  grep -q '0000:05:00.0: not binding: no IOMMU group (is the IOMMU on? intel_iommu=on)' "$R/dev/kmsg"
+  grep -q '0000:05:00.0: not binding: no IOMMU group (is the IOMMU on? intel_iommu=on' "$R/dev/kmsg"
+  # on AMD the hint is the firmware switch: AMD-Vi needs no kernel parameter
+  printf 'processor\t: 0\nvendor_id\t: AuthenticAMD\n' > "$R/proc/cpuinfo"
+  : > "$R/dev/kmsg"
+  run early
+  grep -q '0000:05:00.0: not binding: no IOMMU group (AMD-Vi is on by default: is the IOMMU enabled in the firmware setup?)' "$R/dev/kmsg"
+  ! grep -q intel_iommu "$R/dev/kmsg"
 }
 
 @test "a group that also holds a foreign device is refused whole, naming that device" {
@@ -338,10 +345,37 @@ setup() {
   head -1 "$R/run/pgs/early" | grep -qx '# pgs-early 1'
   grep -q '^0000:00:02.0	refused	i915	not binding: it is the boot VGA device' "$R/run/pgs/early"
   run "$TOP/build/pgs" status --sysroot "$R"
-  [ "$status" -eq 0 ]
+  [ "$status" -eq 2 ]           # the boot VGA device was refused: not "all well"
   [[ "$output" == *"0000:01:00.0  bound    vfio-pci       vfio-pci       selected by auto"* ]]
   run "$TOP/build/pgs" status --sysroot "$R" --json
+  [ "$status" -eq 2 ]
   [[ "$output" == *'{"device":"0000:00:02.0","state":"refused","driver_at_boot":"i915","driver_now":"i915"'* ]]
+  # the global option before the command, as pgs --help says
+  run "$TOP/build/pgs" --sysroot "$R" status
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"0000:01:00.0  bound"* ]]
+  fk_setup; fk_turing_host; conf '[vfio]\nbind = auto\n'; early
+  run "$TOP/build/pgs" --sysroot="$R" status
+  [ "$status" -eq 0 ]
+}
+
+@test "pgs: near-miss commands get a suggestion, stray words are named, every program answers --version" {
+  run "$TOP/build/pgs" stauts
+  [ "$status" -eq 64 ]
+  [[ "$output" == *"unknown command 'stauts'; did you mean 'status'?"* ]]
+  run "$TOP/build/pgs" setup extra --sysroot "$R"
+  [ "$status" -eq 64 ]
+  [[ "$output" == *"pgs setup: unexpected 'extra'"* ]]
+  run "$TOP/build/pgs" restore a b --sysroot "$R"
+  [ "$status" -eq 64 ]
+  [[ "$output" == *"pgs restore: unexpected 'b'"* ]]
+  for p in pgs pgs-early pgs-qemu-hook; do
+    run "$TOP/build/$p" --version
+    [ "$status" -eq 0 ]
+    [[ "$output" == "$p "[0-9]* ]]
+  done
+  run "$TOP/build/pgs-qemu-hook" --help
+  [ "$status" -eq 0 ] && [[ "$output" == *"libvirt's qemu hook"* ]]
 }
 
 @test "usage errors exit 64 and name the problem" {

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/bats/helper.bash — a fake host for bats tests of pgs programs.
 #
 # fk_* build a fake sysfs tree (tests/fake/tool.c); `early` runs the dynamic

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # pgs-qemu-hook on fake trees: the static front exactly as libvirt runs it,
 # handing managed domains to the worker (the dynamic build, so the fake kernel
 # can be preloaded: nr_hugepages gives what "memory" allows, more after

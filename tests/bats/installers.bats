@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Installer files and `pgs initramfs` on sandbox roots. Real images are built
 # and booted in tests/vmtest/images; here: the hooks' contents, the mkinitcpio
 # install hook through tests/harness/mkinitcpio.sh (mkinitcpio is not packaged
@@ -261,4 +262,23 @@ EOS
   [ "$status" -eq 0 ]
   ! lsinitramfs "$R/boot/initrd.img-$kver" | grep -q pgs-early
   [ ! -e "$R/etc/initramfs-tools/conf.d/pgs" ]
+}
+
+@test "make install in a fresh copy builds what it installs; generator hooks stay where generators read them with PREFIX=/usr/local; uninstall leaves only the user's config" {
+  src=$BATS_TEST_TMPDIR/src D=$BATS_TEST_TMPDIR/dest
+  mkdir -p "$src"
+  (cd "$TOP" && git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t "$src")
+  [ -f "$src/LICENSE" ]
+  run make -s -C "$src" install PREFIX=/usr/local DESTDIR="$D"
+  [ "$status" -eq 0 ]
+  [ -x "$D/usr/local/lib/pgs/pgs-early" ] && [ -x "$D/usr/local/bin/pgs" ] && [ -x "$D/usr/local/lib/pgs/pgs-qemu-hook-xml" ]
+  [ -x "$D/usr/share/initramfs-tools/hooks/pgs" ]
+  [ -f "$D/usr/lib/dracut/modules.d/90pgs/module-setup.sh" ]
+  [ -f "$D/usr/lib/initcpio/install/pgs" ]
+  [ -f "$D/usr/local/lib/udev/rules.d/60-pgs-sriov.rules" ]
+  # the hooks name where the binary really is
+  grep -q '/usr/local/lib/pgs/pgs-early' "$D/usr/share/initramfs-tools/hooks/pgs"
+  run make -s -C "$src" uninstall PREFIX=/usr/local DESTDIR="$D"
+  [ "$status" -eq 0 ]
+  [ "$(cd "$D" && find . -type f)" = "./etc/pgs.conf" ]
 }

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # pgs-early's SR-IOV step on fake trees (sriov_numvfs behaves as drivers/pci/iov.c).
 
 load helper

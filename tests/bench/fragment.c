@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/bench/fragment.c — fragment a guest's memory reproducibly: fill DIR (a
  * tmpfs) with files of 4–64 KiB drawn from a fixed seed up to TOTAL_MB, then
  * delete all but every KEEP-th, so the pages still held are scattered.

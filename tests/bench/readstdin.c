@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/bench/readstdin.c — the baseline of the hook benchmark: a static
  * program that reads its stdin and exits, as cheap as a hook can be. */
 #include <unistd.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/bench/timeit.c — one fork/exec harness for every wall-time figure:
  *   timeit [-n RUNS] [-i STDIN_FILE] [-s SETUP_CMD] -- PROG ARGS...
  * Runs SETUP_CMD (through sh, untimed) before each run, then times fork+exec+

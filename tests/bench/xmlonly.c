@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/bench/xmlonly.c — a program merely linked against libxml2 that does
  * nothing else: what a hook that parses every domain's XML pays to start. */
 #include <libxml/parser.h>

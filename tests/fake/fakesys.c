@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/fake/fakesys.c — the fake kernel's reactions (see fakesys.h). */
 #include "tests/fake/fakesys.h"
 

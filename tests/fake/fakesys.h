@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/fake/fakesys.h — a fake sysfs that reacts like the kernel.
  *
  * The tree is plain files under ROOT (made by the fakesys tool); what makes it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/fake/preload.c — LD_PRELOAD shim: every write() into PGS_FAKE_ROOT
  * goes through the fake kernel (fakesys.c) first. Only the dynamic test build
  * of the programs can be preloaded; the static pgs-early meets the real kernel

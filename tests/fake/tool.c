@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/fake/tool.c — builds fake sysfs trees and plays the kernel's part
  * from the outside. Called as "modprobe" (a symlink), it loads a driver from
  * the fake module catalogue of $PGS_FAKE_ROOT, as the initramfs's modprobe

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/fuzz/fuzz.h — helpers shared by the libFuzzer harnesses. */
 #pragma once
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/fuzz/fuzz_boot.c — `pgs boot` reading bootloader files it does not
  * own: the input becomes /etc/default/grub, a BLS entry, kernelstub's JSON or
  * /etc/kernel/cmdline of a scratch root (the first byte chooses), then `show`

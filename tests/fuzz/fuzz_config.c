@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/fuzz/fuzz_config.c — /etc/pgs.conf and the pgs.* kernel command line
  * (shared/config.c): any bytes, never a crash; what is kept is well formed. */
 #include "tests/fuzz/fuzz.h"

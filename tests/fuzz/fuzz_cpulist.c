@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/fuzz/fuzz_cpulist.c — CPU lists and hex masks (shared/cpulist.c):
  * what parses formats back to something that parses to the same set. */
 #include "tests/fuzz/fuzz.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/fuzz/fuzz_domain.c — domain XML to the hook's settings
  * (qemu-hook/domain.c, libxml2 with no network, no entities, no DTD). */
 #include "tests/fuzz/fuzz.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/fuzz/fuzz_early_state.c — /run/pgs/early as `pgs status` reads it
  * (cli/status.c), text and --json. */
 #include "tests/fuzz/fuzz.h"

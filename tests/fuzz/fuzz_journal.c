@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/fuzz/fuzz_journal.c — a hook journal (/run/pgs/UUID) of any content,
  * replayed by journal_undo over a scratch root: never a crash, and never a
  * write outside the root (the rooted layer refuses "..", clamps links). */

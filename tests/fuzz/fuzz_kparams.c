@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/fuzz/fuzz_kparams.c — the kernel-parameter edits (boot-entry/
  * kparams.c) on any GRUB-like text: the shell reader never reads past the
  * text, and adding then removing words gives back the original bytes. */

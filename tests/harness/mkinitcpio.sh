@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/harness/mkinitcpio.sh — mkinitcpio is not packaged for Debian, so pgs's
 # mkinitcpio hooks are exercised through this harness, which follows the
 # documented hook API (mkinitcpio(8), "ABOUT INSTALL HOOKS"): an install hook's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/unit/tap.h — minimal TAP producer for the C unit tests. */
 #pragma once
 #include <stdio.h>

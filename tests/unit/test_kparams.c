@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/unit/test_kparams.c — boot-entry/kparams.c: the byte-exact edits. */
 #include <stdlib.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/unit/test_shared.c — unit tests of shared/ (pure logic), TAP output. */
 #include <errno.h>
 #include <stdlib.h>
@@ -172,6 +173,19 @@ TEST(rooted_io)
         OK(fs_read_str(&r, "run/pgs/x", b, 4) == -EFBIG, "too small a buffer is -EFBIG, not a truncated value");
         OK(fs_read_str(&r, "run/nothing", b, sizeof(b)) == -ENOENT, "missing file is -ENOENT");
         OK(fs_write_str(&r, "run/nothing", "x") == -ENOENT, "fs_write_str never creates files");
+        {
+                static char big[100000];
+                memset(big, 'x', sizeof(big));
+                char *t = NULL;
+                size_t len = 0;
+                OK(fs_write_file_atomic(&r, "run/big", big, sizeof(big), 0644) == 0 &&
+                   fs_read_file(&r, "run/big", 1 << 20, &t, &len) == 0 && len == sizeof(big) && !memcmp(t, big, len),
+                   "fs_read_file grows to a 100000-byte file");
+                free(t);
+                OK(fs_read_file(&r, "run/big", 99999, &t, &len) == -EFBIG, "...and refuses one byte over its limit");
+                OK(fs_read_file(&r, "run/big", 100000, &t, &len) == 0 && len == 100000, "...and takes one exactly at it");
+                free(t);
+        }
         OK(fs_exists(&r, "/run/pgs/x") && !fs_exists(&r, "/etc/passwd"), "absolute paths stay under the root");
         root_close(&r);
         char p[600];

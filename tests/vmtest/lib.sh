@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # tests/vmtest/lib.sh — the virtual host of ../shared TESTING.md: a Debian
 # kernel booted under QEMU (TCG) with an emulated IOMMU, a boot VGA, a
 # "discrete GPU" (VGA + HDA audio in one slot) and an SR-IOV NVMe PF, running a

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # dracut module "pgs" (/usr/lib/dracut/modules.d/90pgs). Included only when
 # asked for: pgs initramfs enable writes /etc/dracut.conf.d/90-pgs.conf with
 # add_dracutmodules+=" pgs ".
