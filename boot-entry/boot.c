@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* boot-entry/boot.c — `pgs boot show|apply|revert`: the kernel parameters a
  * mode needs, on whatever bootloader the system uses, owning only its own.
  *
@@ -59,6 +60,7 @@ struct boot {
         const struct backend *be;
         struct state st;
         bool have_state;
+        bool pending;           /* the record says the last run did not finish */
         struct fedit edits[MAX_EDITS];
         size_t n_edits;
         struct cmd cmds[MAX_CMDS];
@@ -235,6 +237,8 @@ static void state_load(struct boot *b)
                         words_add(&b->st.params, v);
                 else if (!strcmp(line, "flag"))
                         words_add(&b->st.flags, v);
+                else if (!strcmp(line, "pending"))
+                        b->pending = true;
         }
         free(t);
 }
@@ -1033,7 +1037,7 @@ static int restore_files(struct boot *b, size_t upto)
         int bad = 0;
         for (size_t i = 0; i < upto; i++) {
                 struct fedit *e = &b->edits[i];
-                if (!edit_changes(e))
+                if (!edit_changes(e) || !strcmp(e->path, STATE_PATH))
                         continue;
                 int rc = e->old ? fs_write_file_atomic(&b->root, e->path, e->old, e->old_len, e->mode)
                                 : fs_unlink(&b->root, e->path);
@@ -1047,22 +1051,59 @@ static int restore_files(struct boot *b, size_t upto)
         return bad;
 }
 
+/* the record as it was before this run */
+static void state_restore(struct boot *b, const struct fedit *st)
+{
+        if (!st)
+                return;
+        if (st->old)
+                fs_write_file_atomic(&b->root, STATE_PATH, st->old, st->old_len, 0644);
+        else
+                fs_unlink(&b->root, STATE_PATH);
+}
+
+/* The record is written ahead: first the new one marked "pending
+ * regeneration", then the files, then the commands, then the record without
+ * the mark. Killed anywhere in between, the next run finds the mark (what pgs
+ * added is listed, so revert can take it back) and runs the regeneration
+ * again even when no file needs to change. */
+static int state_mark(struct boot *b, const struct fedit *s)
+{
+        const char *base = s->new ? s->new : s->old;
+        size_t len = s->new ? s->new_len : s->old_len;
+        if (!base)
+                return 0;       /* no record before or after: nothing to mark */
+        char *t = malloc(len + 32);
+        if (!t)
+                return -ENOMEM;
+        memcpy(t, base, len);
+        size_t n = len + (size_t)sprintf(t + len, "pending regeneration\n");
+        int rc = fs_write_file_atomic(&b->root, STATE_PATH, t, n, 0644);
+        free(t);
+        return rc;
+}
+
 static int execute(struct boot *b)
 {
         print_plan(b);
         if (b->dry_run)
                 return PGS_EXIT_OK;
+        struct fedit *st = edit_find(b, STATE_PATH);
+        int rc = st ? state_mark(b, st) : 0;
+        if (rc < 0) {
+                fail("/%s: cannot write it: %s; nothing changed", STATE_PATH, strerror(-rc));
+                return PGS_EXIT_FAILED;
+        }
         size_t i;
         for (i = 0; i < b->n_edits; i++) {
                 struct fedit *e = &b->edits[i];
-                if (!edit_changes(e))
+                if (e == st || !edit_changes(e))
                         continue;
-                int rc = 0;
+                rc = 0;
                 char bak[600];
                 snprintf(bak, sizeof(bak), "%s.pgs-bak", e->path);
                 /* a backup of every file pgs edits; not of the files it owns whole */
-                if (e->old && strcmp(e->path, STATE_PATH) && strcmp(e->path, MODLOAD_PATH) &&
-                    strcmp(e->path, "etc/cmdline.d/pgs.conf"))
+                if (e->old && strcmp(e->path, MODLOAD_PATH) && strcmp(e->path, "etc/cmdline.d/pgs.conf"))
                         rc = fs_write_file_atomic(&b->root, bak, e->old, e->old_len, e->mode);
                 if (rc == 0)
                         rc = e->new ? fs_write_file_atomic(&b->root, e->path, e->new, e->new_len, e->mode)
@@ -1070,21 +1111,34 @@ static int execute(struct boot *b)
                 if (rc < 0) {
                         fail("/%s: cannot write it: %s; putting every file back", e->path, strerror(-rc));
                         restore_files(b, i);
+                        state_restore(b, st);
                         return PGS_EXIT_FAILED;
                 }
         }
         for (size_t k = 0; k < b->n_cmds; k++) {
-                int rc = cmd_run(b, &b->cmds[k]);
+                rc = cmd_run(b, &b->cmds[k]);
                 if (rc != 0) {
                         fail("%s %s%s; every file is put back as it was", b->cmds[k].text,
                              rc < 0 ? "failed: " : "exited with status ", rc < 0 ? strerror(-rc) : "");
                         if (rc > 0)
                                 fprintf(stderr, "  (status %d)\n", rc);
-                        if (restore_files(b, b->n_edits))
+                        int bad = restore_files(b, b->n_edits);
+                        state_restore(b, st);
+                        if (bad)
                                 return PGS_EXIT_FAILED;
                         /* what the earlier commands generated follows the restored files again */
                         for (size_t j = 0; j < k; j++)
                                 cmd_run(b, &b->cmds[j]);
+                        return PGS_EXIT_FAILED;
+                }
+        }
+        /* done: the record as planned, without the mark */
+        if (st) {
+                rc = st->new ? fs_write_file_atomic(&b->root, STATE_PATH, st->new, st->new_len, 0644) : fs_unlink(&b->root, STATE_PATH);
+                if (rc == -ENOENT && !st->new)
+                        rc = 0;
+                if (rc < 0) {
+                        fail("/%s: cannot write it: %s", STATE_PATH, strerror(-rc));
                         return PGS_EXIT_FAILED;
                 }
         }
@@ -1325,7 +1379,9 @@ int cmd_boot(int argc, char **argv)
                         if (!words_has(&owned, want.v[i]))
                                 words_add(&owned, want.v[i]);
                 }
-        if ((add.n || rm.n) && b.be->plan(&b, &add, &rm) < 0)
+        if (b.pending)
+                printf("pgs boot: the last run did not finish (/%s says so): its regeneration runs again\n", STATE_PATH);
+        if ((add.n || rm.n || b.pending) && b.be->plan(&b, &add, &rm) < 0)
                 return PGS_EXIT_FAILED;
 
         /* modules-load.d for GVT-g: a file pgs owns whole */

@@ -243,6 +243,44 @@ awkward() { # awkward 'FILE CONTENT' → apply/revert round trip, prints the eff
   [[ "$output" == *"apply needs --mode passthrough|gvtg|sriov, --hugepages or --isolate"* ]]
 }
 
+@test "pgs boot recovers from a crash during the regeneration: the record is written ahead, the next run regenerates" {
+  mkroot debian
+  standin_action update-grub <<'EOS'
+kill -KILL $PPID      # pgs dies while update-grub runs
+EOS
+  rm -rf "$ORIG"; cp -a "$R" "$ORIG"
+  run pgsb apply --mode passthrough
+  [ "$status" -ne 0 ]
+  # what pgs added is already recorded, and the record says it did not finish
+  grep -qx 'param intel_iommu=on' "$R/var/lib/pgs/boot"
+  grep -qx 'pending regeneration' "$R/var/lib/pgs/boot"
+  grep -q '"quiet intel_iommu=on iommu=pt"' "$R/etc/default/grub"
+  rm "$R/.standin/update-grub.action" "$ORIG/.standin/update-grub.action"; : > "$R/calls.log"
+  # the files already say what pgs wants: still, the regeneration runs again
+  run pgsb apply --mode passthrough
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"the last run did not finish (/var/lib/pgs/boot says so): its regeneration runs again"* ]]
+  [ "$(calls)" = "update-grub " ]
+  ! grep -q pending "$R/var/lib/pgs/boot"
+  pgsb revert
+  same_as_orig
+  [ ! -e "$R/var/lib/pgs/boot" ]
+  # killed during a revert's regeneration: the record stays, marked, and a second revert finishes
+  pgsb apply --mode passthrough
+  standin_action update-grub <<'EOS'
+kill -KILL $PPID
+EOS
+  run pgsb revert
+  [ "$status" -ne 0 ]
+  grep -qx 'pending regeneration' "$R/var/lib/pgs/boot"
+  rm "$R/.standin/update-grub.action"; : > "$R/calls.log"
+  run pgsb revert
+  [ "$status" -eq 0 ]
+  [ "$(calls)" = "update-grub " ]
+  [ ! -e "$R/var/lib/pgs/boot" ]
+  same_as_orig
+}
+
 @test "an AMD CPU gets no intel_iommu (amd_iommu=on is not a valid value)" {
   mkroot arch; boot_standin grub-mkconfig
   printf 'vendor_id\t: AuthenticAMD\n' > "$R/proc/cpuinfo"
