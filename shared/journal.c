@@ -4,6 +4,7 @@
 #include "shared/pci.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -59,6 +60,25 @@ int journal_lock(const struct pgs_root *r, unsigned timeout_ms)
                         return -ETIMEDOUT;
                 }
                 usleep(2000);
+        }
+        /* every writer holds this lock: a temporary file left here is one a
+         * killed writer never renamed (fs_write_file_atomic's .NAME.PID.tmp) */
+        const char *dirs[] = { "run/pgs", "run/pgs/shared" };
+        for (int k = 0; k < 2; k++) {
+                struct dirent **list;
+                int n = fs_scandir(r, dirs[k], &list, NULL, NULL);
+                for (int i = 0; i < n; i++) {
+                        const char *d = list[i]->d_name;
+                        size_t l = strlen(d);
+                        if (d[0] == '.' && l > 5 && !strcmp(d + l - 4, ".tmp")) {
+                                char p[600];
+                                snprintf(p, sizeof(p), "%s/%s", dirs[k], d);
+                                fs_unlink(r, p);
+                        }
+                        free(list[i]);
+                }
+                if (n >= 0)
+                        free(list);
         }
         return fd;
 }

@@ -321,6 +321,15 @@ state() {
   [ -e "$R/run/pgs/$UUID2" ]
 }
 
+@test "temporary files a killed writer left in /run/pgs are cleared under the lock" {
+  mkdir -p "$R/run/pgs/shared"
+  echo half > "$R/run/pgs/shared/.sys!devices!x.4242.tmp"; echo half > "$R/run/pgs/.$UUID1.4242.tmp"
+  domxml win11 $UUID1 64 2,3 > "$BATS_TEST_TMPDIR/x"
+  hook win11 prepare begin < "$BATS_TEST_TMPDIR/x"
+  [ -z "$(find "$R/run/pgs" -name '*.tmp')" ]
+  hook win11 release end < "$BATS_TEST_TMPDIR/x"
+}
+
 @test "pgs setup: qemu when free, qemu.d/pgs beside another hook; --remove takes back only its own" {
   S=$BATS_TEST_TMPDIR/s; mkdir -p "$S/usr/sbin"
   printf '#!/bin/sh\n' > "$S/usr/sbin/libvirtd"; chmod +x "$S/usr/sbin/libvirtd"
