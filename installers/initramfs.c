@@ -225,7 +225,38 @@ static int plan_conf(struct ctx *c, bool enable, char **ret_old, size_t *ret_old
         return 0;
 }
 
-/* images in /boot this generator makes */
+/* kernel-install's own layout (Fedora and EndeavourOS with systemd-boot):
+ * $BOOT/<entry-token>/<KVER>/initrd, $BOOT being /boot, /efi or /boot/efi */
+static const char *const ki_roots[] = { "boot", "efi", "boot/efi" };
+
+static int ki_images(struct ctx *c, char names[][256], int k, int max)
+{
+        for (size_t r = 0; r < sizeof(ki_roots) / sizeof(ki_roots[0]); r++) {
+                struct dirent **tok;
+                int nt = fs_scandir(&c->root, ki_roots[r], &tok, NULL, alphasort);
+                for (int i = 0; i < nt; i++) {
+                        char p[600];
+                        struct dirent **ver;
+                        snprintf(p, sizeof(p), "%s/%s", ki_roots[r], tok[i]->d_name);
+                        int nv = tok[i]->d_name[0] == '.' ? -1 : fs_scandir(&c->root, p, &ver, NULL, alphasort);
+                        for (int j = 0; j < nv; j++) {
+                                char img[800];
+                                snprintf(img, sizeof(img), "%s/%s/initrd", p, ver[j]->d_name);
+                                if (k < max && ver[j]->d_name[0] != '.' && strlen(img) < 256 && fs_exists(&c->root, img))
+                                        snprintf(names[k++], 256, "%s", img);
+                                free(ver[j]);
+                        }
+                        if (nv >= 0)
+                                free(ver);
+                        free(tok[i]);
+                }
+                if (nt >= 0)
+                        free(tok);
+        }
+        return k;
+}
+
+/* images in /boot this generator makes, then those kernel-install manages */
 static int list_images(struct ctx *c, char names[][256], int max)
 {
         struct dirent **list;
@@ -241,7 +272,67 @@ static int list_images(struct ctx *c, char names[][256], int max)
         }
         if (n >= 0)
                 free(list);
-        return k;
+        return c->g == &gens[1] ? k : ki_images(c, names, k, max);
+}
+
+/* The rebuild, as argv lists. Where kernel-install manages the images (dracut
+ * or mkinitcpio behind it), each installed kernel goes through
+ * `kernel-install add KVER /usr/lib/modules/KVER/vmlinuz`, which writes them
+ * where the boot loader looks; otherwise the generator's own command. */
+struct regen {
+        char *argv[64][ARGV_MAX];
+        char text[64][600];
+        size_t n;
+};
+
+static int plan_regen(struct ctx *c, struct regen *rg)
+{
+        char none[1][256];
+        bool ki = c->g != &gens[1] && ki_images(c, none, 0, 1) > 0;
+        char prog[512];
+        rg->n = 0;
+        if (!ki) {
+                if (!prog_find(&c->root, c->sysroot, c->g->regen[0], prog, sizeof(prog)))
+                        return err("%s not found to rebuild the images", c->g->regen[0]);
+                rg->argv[0][0] = strdup(prog);
+                size_t k = 1;
+                for (; c->g->regen[k]; k++)
+                        rg->argv[0][k] = (char *)c->g->regen[k];
+                rg->argv[0][k] = NULL;
+                rg->n = 1;
+        } else {
+                if (!prog_find(&c->root, c->sysroot, "kernel-install", prog, sizeof(prog)))
+                        return err("the images are kernel-install's ($BOOT/ENTRY-TOKEN/KVER/initrd) but kernel-install is not found");
+                struct dirent **list;
+                int n = fs_scandir(&c->root, "usr/lib/modules", &list, NULL, alphasort);
+                for (int i = 0; i < n; i++) {
+                        char img[600];
+                        snprintf(img, sizeof(img), "usr/lib/modules/%s/vmlinuz", list[i]->d_name);
+                        if (rg->n < 64 && list[i]->d_name[0] != '.' && fs_exists(&c->root, img)) {
+                                char host[800];
+                                snprintf(host, sizeof(host), "%s/%s", c->sysroot ? c->sysroot : "", img);
+                                char **a = rg->argv[rg->n++];
+                                a[0] = strdup(prog);
+                                a[1] = "add";
+                                a[2] = strdup(list[i]->d_name);
+                                a[3] = strdup(host);
+                                a[4] = NULL;
+                        }
+                        free(list[i]);
+                }
+                if (n >= 0)
+                        free(list);
+                if (!rg->n)
+                        return err("the images are kernel-install's but no kernel is installed in /usr/lib/modules");
+        }
+        /* the words for the dry run: the program by its name, as a person types it */
+        for (size_t i = 0; i < rg->n; i++) {
+                const char *b = strrchr(rg->argv[i][0], '/');
+                size_t l = (size_t)snprintf(rg->text[i], sizeof(rg->text[i]), "%s", b ? b + 1 : rg->argv[i][0]);
+                for (size_t k = 1; rg->argv[i][k] && l < sizeof(rg->text[i]); k++)
+                        l += (size_t)snprintf(rg->text[i] + l, sizeof(rg->text[i]) - l, " %s", rg->argv[i][k]);
+        }
+        return 0;
 }
 
 struct listing {
@@ -369,22 +460,23 @@ static void report_underminers(struct ctx *c)
 
 static int regen_and_verify(struct ctx *c, bool want)
 {
-        char prog[512];
-        if (!prog_find(&c->root, c->sysroot, c->g->regen[0], prog, sizeof(prog)))
-                return err("%s not found to rebuild the images", c->g->regen[0]);
-        char *argv[ARGV_MAX] = { prog };
-        for (size_t k = 1; c->g->regen[k]; k++)
-                argv[k] = (char *)c->g->regen[k];
-        printf("running: %s", prog);
-        for (size_t i = 1; argv[i]; i++)
-                printf(" %s", argv[i]);
-        printf("\n");
-        fflush(stdout);
-        int rc = run_prog(argv, NULL, c->sysroot, GEN_TIMEOUT_MS);
-        if (rc != 0)
-                return err("%s failed (%s %d)", c->g->regen[0], rc < 0 ? "error" : "status", rc < 0 ? -rc : rc);
+        static struct regen rg;
+        if (plan_regen(c, &rg) < 0)
+                return -1;
+        for (size_t i = 0; i < rg.n; i++) {
+                printf("running:");
+                for (size_t k = 0; rg.argv[i][k]; k++)
+                        printf(" %s", rg.argv[i][k]);
+                printf("\n");
+                fflush(stdout);
+                int rc = run_prog(rg.argv[i], NULL, c->sysroot, GEN_TIMEOUT_MS);
+                if (rc != 0)
+                        return err("%s failed (%s %d)", rg.argv[i][0], rc < 0 ? "error" : "status", rc < 0 ? -rc : rc);
+        }
         char imgs[16][256];
         int n = list_images(c, imgs, 16), bad = 0;
+        if (!n)
+                return err("no image of %s found after the rebuild: pgs-early cannot be confirmed in any", c->g->name);
         for (int i = 0; i < n; i++) {
                 bool e, f;
                 if (image_check(c, imgs[i], &e, &f) == -ENOENT)
@@ -488,10 +580,11 @@ int cmd_initramfs(int argc, char **argv)
                 diff_unified(stdout, p, old, old_len, new, new_len);
         }
         if (c.dry_run) {
-                printf("would run:");
-                for (size_t i = 0; c.g->regen[i]; i++)
-                        printf(" %s", c.g->regen[i]);
-                printf("\n");
+                static struct regen rg;
+                if (plan_regen(&c, &rg) < 0)
+                        return PGS_EXIT_FAILED;
+                for (size_t i = 0; i < rg.n; i++)
+                        printf("would run: %s\n", rg.text[i]);
                 return PGS_EXIT_OK;
         }
         int rc = 0;

@@ -189,6 +189,42 @@ lsinitcpio $R/boot/initramfs-linux.img" ]
   done
 }
 
+@test "dracut behind kernel-install (EndeavourOS, Fedora with systemd-boot): rebuilt through kernel-install, checked where it writes" {
+  mkgen dracut
+  rm "$R/boot/initramfs-6.6.1.img"
+  tok=3f6e2d1c0b9a48e7a6d5c4b3a2918070
+  mkdir -p "$R/efi/$tok/6.6.1-arch1-1" "$R/usr/lib/modules/6.6.1-arch1-1" "$R/usr/lib/modules/6.6.2-arch1-1"
+  echo kernel > "$R/usr/lib/modules/6.6.1-arch1-1/vmlinuz"; echo kernel > "$R/usr/lib/modules/6.6.2-arch1-1/vmlinuz"
+  echo usr/bin/modprobe > "$R/efi/$tok/6.6.1-arch1-1/initrd"
+  # kernel-install's dracut plugin: the image lands in $BOOT/TOKEN/KVER/initrd
+  standin_action kernel-install <<EOS
+mkdir -p "\$PGS_SYSROOT/efi/$tok/\$2"
+{ echo usr/bin/modprobe; if [ -e "\$PGS_SYSROOT/etc/dracut.conf.d/90-pgs.conf" ]; then echo usr/lib/pgs/pgs-early; fi; } > "\$PGS_SYSROOT/efi/$tok/\$2/initrd"
+EOS
+  rm -rf "$ORIG"; cp -a "$R" "$ORIG"
+  run pgsi enable --dry-run
+  [[ "$output" == *"would run: kernel-install add 6.6.1-arch1-1 $R/usr/lib/modules/6.6.1-arch1-1/vmlinuz"*"would run: kernel-install add 6.6.2-arch1-1 $R/usr/lib/modules/6.6.2-arch1-1/vmlinuz"* ]]
+  run pgsi enable
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"/efi/$tok/6.6.1-arch1-1/initrd: pgs-early inside"* ]]
+  [[ "$output" == *"/efi/$tok/6.6.2-arch1-1/initrd: pgs-early inside"* ]]
+  [ "$(grep -c '^kernel-install add' "$R/calls.log")" -eq 2 ]
+  ! grep -q '^dracut' "$R/calls.log"
+  ! grep -q REJECTED "$R/calls.log"
+  run pgsi disable
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"/efi/$tok/6.6.1-arch1-1/initrd: pgs-early not inside"* ]]
+}
+
+@test "a rebuild after which no image is found fails: nothing confirms pgs-early" {
+  mkgen initramfs-tools
+  rm "$R/.standin/update-initramfs.action"; rm "$R/boot/"initrd.img-*; rm -rf "$ORIG"; cp -a "$R" "$ORIG"
+  run pgsi enable
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"no image of initramfs-tools found after the rebuild"*"is back as it was"* ]]
+  diff -r -x calls.log "$ORIG" "$R"
+}
+
 @test "the strict stand-in refuses what the real update-initramfs refuses (-u -k without a version)" {
   mkgen initramfs-tools
   run env PGS_SYSROOT="$R" "$R/usr/sbin/update-initramfs" -u -k
