@@ -40,6 +40,7 @@ const char *early_state_name(enum early_state s)
 static void conf_diag(void *ud, unsigned line, const char *msg)
 {
         struct early_ctx *c = ud;
+        c->conf_errors++;
         if (line)
                 WARN(c, "/etc/pgs.conf:%u: %s", line, msg);
         else
@@ -733,7 +734,8 @@ int early_exit_code(const struct early_ctx *c)
 {
         unsigned bad = c->asked > c->done ? c->asked - c->done : 0;
         if (bad == 0)
-                return EARLY_EXIT_OK;
+                /* lines of the config that could not be used (typos) are not "all done" */
+                return c->conf_errors ? EARLY_EXIT_PARTIAL : EARLY_EXIT_OK;
         /* a device that is simply not there (an eGPU or dock unplugged) is
          * normal at boot: partly done, never a failed unit */
         return c->done > 0 || bad == c->missing ? EARLY_EXIT_PARTIAL : EARLY_EXIT_FAILED;

@@ -47,6 +47,7 @@ struct early_ctx {
         size_t n_out, cap_out;
         unsigned asked, done, failed;   /* for the exit code */
         unsigned missing;               /* items naming no device present */
+        unsigned conf_errors;           /* config or command-line items that could not be used */
 };
 
 #define EARLY_EXIT_OK       0

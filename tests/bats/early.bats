@@ -213,10 +213,17 @@ setup() {
   [ "$status" -eq 1 ]   # a refusal with nothing done is a failure
 }
 
+@test "a config holding only typos exits 2, not 0 'nothing to do'" {
+  conf '[vfio]\nbnid = auto\n[sirov]\n'
+  run early
+  [ "$status" -eq 2 ]
+  [ "$(drv 0000:01:00.0)" = - ]
+}
+
 @test "a garbage config is reported line by line and its good lines still apply" {
   printf '[vfio\nbind auto\n\x01\x02\xfe\xff\n[vfio]\nbind = 01:00.0, nonsense\nfoo = bar\n[sriov]\nzz = 9\n' > "$R/etc/pgs.conf"
   run early
-  [ "$status" -eq 0 ]
+  [ "$status" -eq 2 ]   # lines that could not be used: not "all done" (was 0)
   [ "$(drv 0000:01:00.0)" = vfio-pci ]
   grep -q '/etc/pgs.conf:1: .\[vfio.: malformed section header; ignored' "$R/dev/kmsg"
   grep -q "/etc/pgs.conf:5: 'nonsense': not a PCI address" "$R/dev/kmsg"
@@ -227,7 +234,7 @@ setup() {
   head -c 65536 /dev/urandom > "$R/etc/pgs.conf"
   before=$(snapshot)
   run early
-  [ "$status" -eq 0 ]
+  [ "$status" -eq 2 ]   # lines that could not be used: not "all done" (was 0)
   [ "$(snapshot)" = "$before" ]
   head -c 100000 /dev/zero > "$R/etc/pgs.conf"
   run early
@@ -282,7 +289,7 @@ setup() {
   conf '[vfio]\nbind = auto\n'
   cmdline "pgs.bind=../../etc pgs.vfs=zz pgs.frobnicate $(printf 'pgs.\x01\x02')"
   run early
-  [ "$status" -eq 0 ]
+  [ "$status" -eq 2 ]   # lines that could not be used: not "all done" (was 0)
   [ "$(drv 0000:01:00.0)" = - ]
   grep -q "kernel command line: '../../etc': not a PCI address" "$R/dev/kmsg"
   grep -q "kernel command line: pgs.vfs: 'zz' is not ADDR=N" "$R/dev/kmsg"
