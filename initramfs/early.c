@@ -180,9 +180,11 @@ static void refuse_item(struct early_ctx *c, const char *fmt, ...)
         vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
         c->asked++;
+        /* once: the plan line in a dry run, the log otherwise */
         if (c->dry_run)
                 printf("refuse  %s\n", msg);
-        ERR(c, "%s", msg);
+        else
+                ERR(c, "%s", msg);
 }
 
 static void select_auto(struct early_ctx *c)
@@ -461,7 +463,8 @@ static void do_binding(struct early_ctx *c)
                 if (e->state == ST_REFUSED) {
                         if (c->dry_run)
                                 print_plan_line(e, "refuse");
-                        ERR(c, "%s: %s", e->dev.name, e->why);
+                        else
+                                ERR(c, "%s: %s", e->dev.name, e->why);
                 } else if (e->state == ST_BIND) {
                         if (strcmp(e->dev.driver, "vfio-pci") == 0) {
                                 e->state = ST_ALREADY;

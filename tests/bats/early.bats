@@ -305,6 +305,7 @@ setup() {
   [[ "$output" == *"bind    0000:01:00.0  10de:1e84 class 030000  selected by auto"* ]]
   [[ "$output" == *"bind    0000:01:00.3  10de:1ad9 class 0c8000  same slot and IOMMU group as 0000:01:00.0"* ]]
   [[ "$output" == *"refuse  0000:09:00.0: not binding: no such PCI device"* ]]
+  [ "$(grep -c '0000:09:00.0' <<< "$output")" -eq 1 ]     # each refusal printed once
   [ ! -s "$R/dev/kmsg" ]
   [ ! -e "$R/run/pgs/early" ]
 }
