@@ -478,14 +478,8 @@ int fs_lstat(const struct pgs_root *r, const char *path, struct stat *ret)
 
 bool fs_lexists(const struct pgs_root *r, const char *path)
 {
-        char base[256];
         struct stat st;
-        int d = open_parent(r, path, base, sizeof(base));
-        if (d < 0)
-                return false;
-        bool e = fstatat(d, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
-        close(d);
-        return e;
+        return fs_lstat(r, path, &st) == 0;
 }
 
 int fs_symlink(const struct pgs_root *r, const char *target, const char *path)
