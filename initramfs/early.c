@@ -782,11 +782,21 @@ int early_write_state(struct early_ctx *c)
         for (size_t i = 0; i < c->n_out; i++) {
                 const struct early_dev *e = &c->out[i];
                 char drv[64];
-                if (pci_dev_read_driver(c->root, e->dev.name, drv, sizeof(drv)) < 0 || !drv[0])
+                /* a device left as it was: the driver read at the start is still its driver */
+                if (e->state == ST_ALREADY || e->state == ST_REFUSED)
+                        snprintf(drv, sizeof(drv), "%s", e->dev.driver[0] ? e->dev.driver : "-");
+                else if (pci_dev_read_driver(c->root, e->dev.name, drv, sizeof(drv)) < 0 || !drv[0])
                         strcpy(drv, "-");
                 len += (size_t)snprintf(buf + len, cap - len, "%s\t%s\t%s\t%s\n", e->dev.name, early_state_name(e->state), drv, e->why);
         }
-        int rc = fs_write_file_atomic(c->root, "run/pgs/early", buf, len, 0644);
+        /* the steady state (run again by udev or modprobe.d): the same record
+         * is not written again */
+        char *cur = NULL;
+        size_t cur_len = 0;
+        int rc = 0;
+        if (fs_read_file(c->root, "run/pgs/early", 1 << 20, &cur, &cur_len) < 0 || cur_len != len || memcmp(cur, buf, len))
+                rc = fs_write_file_atomic(c->root, "run/pgs/early", buf, len, 0644);
+        free(cur);
         free(buf);
         return rc;
 }

@@ -119,7 +119,7 @@ int main(int argc, char **argv)
         /* udev and modprobe.d may start several at once: one at a time, and
          * never wait longer than 20 s for the other */
         int lock = -1;
-        if (!dry_run && fs_mkdir_p(&root, "run/pgs", 0755) == 0)
+        if (!dry_run && (fs_exists(&root, "run/pgs") || fs_mkdir_p(&root, "run/pgs", 0755) == 0))
                 lock = root_openat(&root, "run/pgs/early.lock", O_RDWR | O_CREAT, 0644);
         for (unsigned waited = 0; lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) < 0; waited++) {
                 if (waited >= 2000) {

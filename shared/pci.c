@@ -176,31 +176,31 @@ int pci_dev_read(const struct pgs_root *r, const struct pci_addr *a, struct pci_
         if ((rc = pci_dev_read_ids(r, d.name, &d)) < 0)
                 return rc;
 
-        path_fmt(p, sizeof(p), "sys/bus/pci/devices/%s/boot_vga", d.name);
-        if (fs_read_u64(r, p, 10, &v) == 0)
+        /* the device's directory once; its attributes relative to it */
+        path_fmt(p, sizeof(p), "sys/bus/pci/devices/%s", d.name);
+        int dfd = fs_dir_open(r, p);
+        if (dfd < 0)
+                return dfd == -ENOENT ? -ENODEV : dfd;
+        if (fs_read_str_at(dfd, "boot_vga", buf, sizeof(buf)) >= 0 && parse_u64(buf, 10, &v) == 0)
                 d.boot_vga = v ? 1 : 0;
-
-        path_fmt(p, sizeof(p), "sys/bus/pci/devices/%s/iommu_group", d.name);
-        if (fs_readlink_base(r, p, buf, sizeof(buf)) >= 0 && parse_u64(buf, 10, &v) == 0)
+        if (fs_readlink_base_at(dfd, "iommu_group", buf, sizeof(buf)) >= 0 && parse_u64(buf, 10, &v) == 0)
                 d.iommu_group = (int)v;
-
-        if ((rc = pci_dev_read_driver(r, d.name, d.driver, sizeof(d.driver))) < 0)
+        rc = fs_readlink_base_at(dfd, "driver", d.driver, sizeof(d.driver));
+        if (rc == -ENOENT)
+                d.driver[0] = '\0';
+        else if (rc < 0) {
+                close(dfd);
                 return rc;
-
-        path_fmt(p, sizeof(p), "sys/bus/pci/devices/%s/driver_override", d.name);
-        if (fs_read_str(r, p, buf, sizeof(buf)) >= 0 && strcmp(buf, "(null)") != 0)
-                snprintf(d.driver_override, sizeof(d.driver_override), "%s", buf);
-
-        path_fmt(p, sizeof(p), "sys/bus/pci/devices/%s/sriov_totalvfs", d.name);
-        if (fs_read_u64(r, p, 10, &v) == 0) {
-                d.sriov_total = (int)v;
-                path_fmt(p, sizeof(p), "sys/bus/pci/devices/%s/sriov_numvfs", d.name);
-                d.sriov_num = fs_read_u64(r, p, 10, &v) == 0 ? (int)v : 0;
         }
-
-        path_fmt(p, sizeof(p), "sys/bus/pci/devices/%s/physfn", d.name);
-        if (fs_readlink_base(r, p, buf, sizeof(buf)) >= 0 && pci_addr_parse(buf, &d.physfn) == 0)
+        if (fs_read_str_at(dfd, "driver_override", buf, sizeof(buf)) >= 0 && strcmp(buf, "(null)") != 0)
+                snprintf(d.driver_override, sizeof(d.driver_override), "%s", buf);
+        if (fs_read_str_at(dfd, "sriov_totalvfs", buf, sizeof(buf)) >= 0 && parse_u64(buf, 10, &v) == 0) {
+                d.sriov_total = (int)v;
+                d.sriov_num = fs_read_str_at(dfd, "sriov_numvfs", buf, sizeof(buf)) >= 0 && parse_u64(buf, 10, &v) == 0 ? (int)v : 0;
+        }
+        if (fs_readlink_base_at(dfd, "physfn", buf, sizeof(buf)) >= 0 && pci_addr_parse(buf, &d.physfn) == 0)
                 d.is_vf = true;
+        close(dfd);
 
         *ret = d;
         return 0;

@@ -567,3 +567,50 @@ char *path_fmt(char *buf, size_t size, const char *fmt, ...)
         }
         return buf;
 }
+
+int fs_dir_open(const struct pgs_root *r, const char *path)
+{
+        return open_in_root(r, path, O_PATH | O_DIRECTORY, 0);
+}
+
+static bool one_component(const char *name)
+{
+        return *name && !strchr(name, '/') && strcmp(name, ".") && strcmp(name, "..");
+}
+
+int fs_read_str_at(int dfd, const char *name, char *buf, size_t size)
+{
+        if (size < 2 || !one_component(name))
+                return -EINVAL;
+        int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        ssize_t n = read(fd, buf, size);
+        int e = errno;
+        close(fd);
+        if (n < 0)
+                return -e;
+        if ((size_t)n >= size)
+                return -EFBIG;
+        if (n > 0 && buf[n - 1] == '\n')
+                n--;
+        buf[n] = '\0';
+        return (int)n;
+}
+
+int fs_readlink_base_at(int dfd, const char *name, char *buf, size_t size)
+{
+        char target[4096];
+        if (!one_component(name))
+                return -EINVAL;
+        ssize_t n = readlinkat(dfd, name, target, sizeof(target) - 1);
+        if (n < 0)
+                return -errno;
+        target[n] = '\0';
+        const char *b = strrchr(target, '/');
+        b = b ? b + 1 : target;
+        if (strlen(b) >= size)
+                return -ENAMETOOLONG;
+        strcpy(buf, b);
+        return (int)strlen(buf);
+}

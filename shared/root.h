@@ -74,5 +74,13 @@ int fs_symlink(const struct pgs_root *r, const char *target, const char *path);
 int fs_scandir(const struct pgs_root *r, const char *path, struct dirent ***ret,
                int (*filter)(const struct dirent *), int (*compar)(const struct dirent **, const struct dirent **));
 
+/* A directory opened inside the root (O_PATH), and reads of the entries
+ * directly in it: name is one component (no '/', no ".."), never followed
+ * when it is a link. For code that reads many attributes of one sysfs
+ * device: one resolution instead of one a file. */
+int fs_dir_open(const struct pgs_root *r, const char *path);
+int fs_read_str_at(int dfd, const char *name, char *buf, size_t size);
+int fs_readlink_base_at(int dfd, const char *name, char *buf, size_t size);
+
 /* Format a path into buf; returns buf, or NULL (and errno=ENAMETOOLONG). */
 char *path_fmt(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
