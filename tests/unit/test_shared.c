@@ -159,6 +159,19 @@ TEST(polling_and_commands)
         t0 = now_usec();
         OK(run_cmd((char *[]){ "sleep", "10", NULL }, 100, true) == -ETIMEDOUT, "run_cmd: a hung helper is killed at the deadline");
         OK(now_usec() - t0 < 2000000, "...promptly");
+        /* a helper that hangs with its stdout open (or leaves a child holding
+         * it): the read itself is bounded by the deadline */
+        char out[64];
+        t0 = now_usec();
+        OK(run_capture((char *[]){ "sh", "-c", "echo partial; exec sleep 10", NULL }, NULL, 200, out, sizeof(out)) == -ETIMEDOUT,
+           "run_capture: a helper hanging with its stdout open times out");
+        OK(now_usec() - t0 < 2000000 && !strcmp(out, "partial"), "...at the deadline, with what it had printed");
+        t0 = now_usec();
+        OK(run_capture((char *[]){ "sh", "-c", "sleep 10 & echo done", NULL }, NULL, 300, out, sizeof(out)) == -ETIMEDOUT,
+           "run_capture: a grandchild keeping the pipe open cannot hold it past the deadline");
+        OK(now_usec() - t0 < 2000000, "...promptly");
+        OK(run_capture((char *[]){ "sh", "-c", "printf 'a\\nb\\n'", NULL }, NULL, 2000, out, sizeof(out)) == 0 && !strcmp(out, "a\nb"),
+           "run_capture: output, one trailing newline stripped");
 }
 
 TEST(rooted_io)
