@@ -22,7 +22,9 @@ MUSLCC   ?= musl-gcc
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Wno-format-truncation -Wno-unused-parameter
 CPPFLAGS += -I. -D_GNU_SOURCE -DPGS_VERSION='"$(VERSION)"' -DPGS_LIBDIR='"$(LIBDIR)"'
-ALLCFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(CPPFLAGS)
+# -MMD -MP: every object records the headers it includes (build/**/*.d), so a
+# header change rebuilds exactly what uses it
+ALLCFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(CPPFLAGS) -MMD -MP
 
 B := build
 
@@ -209,3 +211,5 @@ uninstall:
 
 clean:
 	rm -rf $(B)
+
+-include $(shell find $(B)/host $(B)/musl $(B)/test -type f -name '*.d' 2>/dev/null)
