@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* boot-entry/boot.h — what the parts of `pgs boot` share: the plan of file
+ * edits and commands (plan.c), the record of what pgs owns (state.c), the
+ * bootloader back ends (grub.c, sdboot.c, bls.c, kernelstub.c, uki.c,
+ * loaders.c), what a mode needs (mode.c) and the command (boot.c). */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "boot-entry/kparams.h"
+#include "cli/pgs.h"
+#include "shared/config.h"
+#include "shared/cpulist.h"
+#include "shared/diff.h"
+#include "shared/proc.h"
+#include "shared/root.h"
+
+#define STATE_PATH "var/lib/pgs/boot"
+#define MODLOAD_PATH "etc/modules-load.d/pgs.conf"
+#define CMD_TIMEOUT_MS (10 * 60 * 1000)
+#define MAX_EDITS 64
+#define MAX_CMDS 32
+
+struct fedit {
+        char path[512];         /* relative to the root */
+        char *old, *new;        /* old NULL: did not exist; new NULL: delete */
+        size_t old_len, new_len;
+        int mode;
+};
+
+struct cmd {
+        char *argv[16];
+        char *env[8];
+        char text[512];         /* for messages */
+};
+
+struct state {
+        char loader[32], mode[32];
+        char hugepages[32], isolate[256];       /* "" when not asked for */
+        struct words params;    /* owned parameters */
+        struct words flags;     /* "KIND PATH" */
+};
+
+struct boot {
+        struct pgs_root root;
+        const char *sysroot;    /* NULL: / */
+        bool dry_run;
+        const struct backend *be;
+        struct state st;
+        bool have_state;
+        bool pending;           /* the record says the last run did not finish */
+        struct fedit edits[MAX_EDITS];
+        size_t n_edits;
+        struct cmd cmds[MAX_CMDS];
+        size_t n_cmds;
+        struct words present;   /* parameters on the command line source now */
+        char where[512];        /* which file(s) they were read from */
+};
+
+struct backend {
+        const char *name, *what;
+        bool (*detect)(struct boot *b);
+        int (*read)(struct boot *b);                            /* fill b->present */
+        int (*plan)(struct boot *b, const struct words *add, const struct words *rm);
+};
+
+
+struct want {
+        const char *mode;
+        const char *hugepages;  /* "1G:N" / "2M:N" */
+        const char *isolate;    /* cpulist */
+        int vfs;                /* -1: from /etc/pgs.conf */
+        const char *driver;     /* i915 | xe */
+};
+
+/* plan.c: messages, the files and commands of a plan, running it */
+int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+struct fedit *edit_find(struct boot *b, const char *path);
+int edit_load(struct boot *b, const char *path, bool may_miss, struct fedit **ret);
+void edit_set(struct fedit *e, char *text, size_t len);
+bool edit_changes(const struct fedit *e);
+bool find_prog(struct boot *b, const char *name, char *buf, size_t size);
+struct cmd *cmd_add(struct boot *b, const char *prog, ...);
+void cmd_env(struct cmd *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void host_path(struct boot *b, const char *rel, char *buf, size_t size);
+char *join_alloc(const struct words *w, const char *tail, size_t *ret_len);
+char *join_arg(const char *prefix, const struct words *w);
+void print_plan(struct boot *b);
+int execute(struct boot *b);
+
+/* state.c: /var/lib/pgs/boot */
+void state_load(struct boot *b);
+bool flag_has(struct boot *b, const char *kind, const char *path);
+void flag_set(struct boot *b, const char *kind, const char *path);
+void flag_clear(struct boot *b, const char *kind, const char *path);
+int state_plan(struct boot *b, bool remove);
+
+/* sdboot.c: loader entries, shared with bls.c */
+int for_each_entry(struct boot *b, int (*fn)(struct boot *, const char *path, void *), void *ud);
+int entry_read_one(struct boot *b, const char *path, void *ud);
+
+/* the back ends, in detection order (loaders.c) */
+extern const struct backend boot_backends[];
+extern const size_t boot_n_backends;
+bool grub_detect(struct boot *b);
+int grub_read(struct boot *b);
+int grub_plan(struct boot *b, const struct words *add, const struct words *rm);
+bool sdboot_detect(struct boot *b);
+int sdboot_read(struct boot *b);
+int sdboot_plan(struct boot *b, const struct words *add, const struct words *rm);
+bool bls_detect(struct boot *b);
+int bls_read(struct boot *b);
+int bls_plan(struct boot *b, const struct words *add, const struct words *rm);
+bool kernelstub_detect(struct boot *b);
+int kernelstub_read(struct boot *b);
+int kernelstub_plan(struct boot *b, const struct words *add, const struct words *rm);
+bool uki_detect(struct boot *b);
+int uki_read(struct boot *b);
+int uki_plan(struct boot *b, const struct words *add, const struct words *rm);
+bool nixos_detect(struct boot *b);
+int nixos_read(struct boot *b);
+
+/* mode.c: the parameters a request needs, checked against this host */
+int desired_params(struct boot *b, const struct want *w, struct words *ret, bool *ret_kvmgt);
