@@ -22,7 +22,7 @@
 
 #include "boot-entry/boot.h"
 #include "boot-entry/kparams.h"
-#include "cli/pgs.h"
+#include "shared/command.h"
 #include "shared/config.h"
 #include "shared/cpulist.h"
 #include "shared/diff.h"

@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 #include "boot-entry/kparams.h"
-#include "cli/pgs.h"
+#include "shared/command.h"
 #include "shared/config.h"
 #include "shared/cpulist.h"
 #include "shared/diff.h"

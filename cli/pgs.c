@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/pgs.h"
+#include "shared/command.h"
 
 static const struct pgs_command commands[] = {
         { "boot", "kernel parameters for a mode, on this system's bootloader (show, apply, revert)", cmd_boot },

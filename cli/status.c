@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/pgs.h"
+#include "shared/command.h"
+#include "shared/earlystate.h"
 #include "shared/pci.h"
 #include "shared/root.h"
 
@@ -59,7 +60,7 @@ int cmd_status(int argc, char **argv)
                 return PGS_EXIT_USAGE;
         }
         char *text = NULL;
-        rc = fs_read_file(&root, "run/pgs/early", 1 << 20, &text, NULL);
+        rc = fs_read_file(&root, EARLY_STATE_PATH, 1 << 20, &text, NULL);
         if (rc == -ENOENT) {
                 if (json)
                         puts("{\"early\":null}");
@@ -73,7 +74,7 @@ int cmd_status(int argc, char **argv)
                 root_close(&root);
                 return PGS_EXIT_FAILED;
         }
-        if (strncmp(text, "# pgs-early 1\n", 14) != 0) {
+        if (strncmp(text, EARLY_STATE_HEADER, strlen(EARLY_STATE_HEADER)) != 0) {
                 fprintf(stderr, "pgs status: /run/pgs/early: not a format this pgs knows (expected '# pgs-early 1')\n");
                 free(text);
                 root_close(&root);
@@ -85,20 +86,12 @@ int cmd_status(int argc, char **argv)
                 printf("%-13s %-8s %-14s %-14s %s\n", "DEVICE", "STATE", "DRIVER NOW", "AT BOOT", "WHY");
         int first = 1;
         unsigned trouble = 0;   /* devices refused or failed at boot: exit 2 */
-        char *save, *line = strtok_r(text + 14, "\n", &save);
+        char *save, *line = strtok_r(text + strlen(EARLY_STATE_HEADER), "\n", &save);
         for (; line; line = strtok_r(NULL, "\n", &save)) {
-                /* ADDR<TAB>STATE<TAB>DRIVER<TAB>MESSAGE; the message may hold anything but a tab-free split is enough */
-                char *f[4] = { line, NULL, NULL, NULL };
-                for (int i = 1; i < 4; i++) {
-                        char *tab = strchr(f[i - 1], '\t');
-                        if (!tab)
-                                break;
-                        *tab = '\0';
-                        f[i] = tab + 1;
-                }
-                struct pci_addr a;
-                if (!f[3] || pci_addr_parse(f[0], &a) < 0)
+                struct early_line el;
+                if (early_line_parse(line, &el) < 0)
                         continue;
+                const char *f[4] = { el.name, el.state, el.driver, el.why };
                 char now[64];
                 if (pci_dev_read_driver(&root, f[0], now, sizeof(now)) < 0 || !now[0])
                         strcpy(now, "-");

@@ -7,6 +7,7 @@
 #pragma once
 #include <stdbool.h>
 
+#include "shared/command.h"
 #include "shared/config.h"
 #include "shared/log.h"
 #include "shared/pci.h"
@@ -50,10 +51,6 @@ struct early_ctx {
         unsigned conf_errors;           /* config or command-line items that could not be used */
 };
 
-#define EARLY_EXIT_OK       0
-#define EARLY_EXIT_FAILED   1
-#define EARLY_EXIT_PARTIAL  2
-#define EARLY_EXIT_USAGE    64
 
 /* Read /proc/cmdline and /etc/pgs.conf into ctx->conf. Returns false when
  * pgs.off says to do nothing. */

@@ -65,19 +65,19 @@ int main(int argc, char **argv)
                 case 'f': from_modprobe = true; break;
                 case 'h': fputs(usage, stdout); return 0;
                 case 'V': puts("pgs-early " PGS_VERSION); return 0;
-                default: fputs(usage, stderr); return EARLY_EXIT_USAGE;
+                default: fputs(usage, stderr); return PGS_EXIT_USAGE;
                 }
         }
         if (optind < argc) {
                 fprintf(stderr, "pgs-early: unexpected argument '%s'\n%s", argv[optind], usage);
-                return EARLY_EXIT_USAGE;
+                return PGS_EXIT_USAGE;
         }
 
         /* our own `modprobe vfio-pci` runs the modprobe.d install line, which
          * calls pgs-early --from-modprobe again: that one has nothing to do
          * (the trailing modprobe --ignore-install of the line loads vfio-pci) */
         if (from_modprobe && getenv("PGS_EARLY_RUNNING"))
-                return EARLY_EXIT_OK;
+                return PGS_EXIT_OK;
         setenv("PGS_EARLY_RUNNING", "1", 1);
 
         struct pgs_log log;
@@ -86,13 +86,13 @@ int main(int argc, char **argv)
         /* udev passes %k: the kernel name, which for PCI is the full address */
         if (sriov && pci_addr_parse(sriov, &a) < 0) {
                 log_msg(&log, PGS_LOG_ERR, "--sriov '%.64s': not a PCI address (DDDD:BB:SS.F)", sriov);
-                return EARLY_EXIT_USAGE;
+                return PGS_EXIT_USAGE;
         }
         struct pgs_root root;
         int rc = root_open(&root, sysroot);
         if (rc < 0) {
                 log_msg(&log, PGS_LOG_ERR, "--sysroot %s: %s", sysroot ? sysroot : "/", strerror(-rc));
-                return EARLY_EXIT_USAGE;
+                return PGS_EXIT_USAGE;
         }
         /* the kernel log when there is one; a dry run talks to the person */
         int kfd = dry_run ? -1 : root_openat(&root, "dev/kmsg", O_WRONLY | O_APPEND, 0);
@@ -112,7 +112,7 @@ int main(int argc, char **argv)
         };
         if (!early_load_config(&c)) {
                 root_close(&root);
-                return EARLY_EXIT_OK;
+                return PGS_EXIT_OK;
         }
         if (c.debug)
                 log.max_level = PGS_LOG_DEBUG;

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/pgs.h"
+#include "shared/command.h"
 #include "shared/diff.h"
 #include "shared/proc.h"
 #include "shared/root.h"

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <stdint.h>
 
-#include "cli/pgs.h"
+#include "shared/command.h"
 #include "shared/journal.h"
 #include "shared/root.h"
 

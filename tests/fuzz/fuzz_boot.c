@@ -4,7 +4,7 @@
  * /etc/kernel/cmdline of a scratch root (the first byte chooses), then `show`
  * and `apply --dry-run` run over it. */
 #include "tests/fuzz/fuzz.h"
-#include "cli/pgs.h"
+#include "shared/command.h"
 
 static const char *const files[] = { "etc/default/grub", "boot/loader/entries/a.conf", "etc/kernelstub/configuration",
                                      "etc/kernel/cmdline" };

@@ -2,7 +2,7 @@
 /* tests/fuzz/fuzz_early_state.c — /run/pgs/early as `pgs status` reads it
  * (cli/status.c), text and --json. */
 #include "tests/fuzz/fuzz.h"
-#include "cli/pgs.h"
+#include "shared/command.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
