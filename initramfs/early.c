@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "shared/earlystate.h"
 #include "shared/proc.h"
 
 #define BIND_TIMEOUT_MS     3000
@@ -738,10 +739,10 @@ int early_exit_code(const struct early_ctx *c)
         unsigned bad = c->asked > c->done ? c->asked - c->done : 0;
         if (bad == 0)
                 /* lines of the config that could not be used (typos) are not "all done" */
-                return c->conf_errors ? EARLY_EXIT_PARTIAL : EARLY_EXIT_OK;
+                return c->conf_errors ? PGS_EXIT_PARTIAL : PGS_EXIT_OK;
         /* a device that is simply not there (an eGPU or dock unplugged) is
          * normal at boot: partly done, never a failed unit */
-        return c->done > 0 || bad == c->missing ? EARLY_EXIT_PARTIAL : EARLY_EXIT_FAILED;
+        return c->done > 0 || bad == c->missing ? PGS_EXIT_PARTIAL : PGS_EXIT_FAILED;
 }
 
 /* /run/pgs/early, format 1 (docs/state-files.md):
@@ -754,28 +755,26 @@ int early_write_state(struct early_ctx *c)
         size_t cap = 4096 + c->n_out * 320;
         char *old = NULL;
         size_t old_len = 0;
-        if (c->sriov_only && fs_read_file(c->root, "run/pgs/early", 1 << 20, &old, &old_len) == 0)
+        if (c->sriov_only && fs_read_file(c->root, EARLY_STATE_PATH, 1 << 20, &old, &old_len) == 0)
                 cap += old_len;
         char *buf = malloc(cap);
         if (!buf) {
                 free(old);
                 return -ENOMEM;
         }
-        size_t len = (size_t)snprintf(buf, cap, "# pgs-early 1\n");
+        size_t len = (size_t)snprintf(buf, cap, "%s", EARLY_STATE_HEADER);
         if (old) {
                 char *save, *line = strtok_r(old, "\n", &save);
                 for (; line; line = strtok_r(NULL, "\n", &save)) {
-                        struct pci_addr a;
-                        char addr[PCI_ADDR_STR] = "";
-                        sscanf(line, "%15[^\t]", addr);
-                        if (line[0] == '#' || pci_addr_parse(addr, &a) < 0)
+                        struct early_line el;
+                        if (early_line_parse(line, &el) < 0)
                                 continue;
                         bool replaced = false;
                         for (size_t i = 0; i < c->n_out; i++)
-                                if (pci_addr_eq(&c->out[i].dev.addr, &a))
+                                if (pci_addr_eq(&c->out[i].dev.addr, &el.addr))
                                         replaced = true;
                         if (!replaced)
-                                len += (size_t)snprintf(buf + len, cap - len, "%s\n", line);
+                                early_line_format(buf, cap, &len, el.name, el.state, el.driver, el.why);
                 }
                 free(old);
         }
@@ -787,15 +786,15 @@ int early_write_state(struct early_ctx *c)
                         snprintf(drv, sizeof(drv), "%s", e->dev.driver[0] ? e->dev.driver : "-");
                 else if (pci_dev_read_driver(c->root, e->dev.name, drv, sizeof(drv)) < 0 || !drv[0])
                         strcpy(drv, "-");
-                len += (size_t)snprintf(buf + len, cap - len, "%s\t%s\t%s\t%s\n", e->dev.name, early_state_name(e->state), drv, e->why);
+                early_line_format(buf, cap, &len, e->dev.name, early_state_name(e->state), drv, e->why);
         }
         /* the steady state (run again by udev or modprobe.d): the same record
          * is not written again */
         char *cur = NULL;
         size_t cur_len = 0;
         int rc = 0;
-        if (fs_read_file(c->root, "run/pgs/early", 1 << 20, &cur, &cur_len) < 0 || cur_len != len || memcmp(cur, buf, len))
-                rc = fs_write_file_atomic(c->root, "run/pgs/early", buf, len, 0644);
+        if (fs_read_file(c->root, EARLY_STATE_PATH, 1 << 20, &cur, &cur_len) < 0 || cur_len != len || memcmp(cur, buf, len))
+                rc = fs_write_file_atomic(c->root, EARLY_STATE_PATH, buf, len, 0644);
         free(cur);
         free(buf);
         return rc;

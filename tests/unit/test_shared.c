@@ -8,6 +8,7 @@
 #include "shared/config.h"
 #include "shared/pci.h"
 #include "shared/proc.h"
+#include "shared/earlystate.h"
 #include "shared/root.h"
 #include "tests/unit/tap.h"
 
@@ -248,6 +249,26 @@ static void escape_attempts(const char *how)
         OK(system(cmd) == 0, "%s: the secret untouched; cleanup", how);
 }
 
+TEST(early_state_lines)
+{
+        char buf[256];
+        size_t len = 0;
+        early_line_format(buf, sizeof(buf), &len, "0000:01:00.0", "bound", "vfio-pci", "selected by\tauto\nx");
+        STREQ(buf, "0000:01:00.0\tbound\tvfio-pci\tselected by auto x\n", "a line: tabs and newlines in a field become spaces");
+        buf[len - 1] = '\0';
+        struct early_line el;
+        OK(early_line_parse(buf, &el) == 0 && !strcmp(el.name, "0000:01:00.0") && !strcmp(el.state, "bound") &&
+           !strcmp(el.driver, "vfio-pci") && !strcmp(el.why, "selected by auto x") && el.addr.bus == 1,
+           "...parses back into its fields");
+        char bad1[] = "# pgs-early 1", bad2[] = "0000:01:00.0\tbound", bad3[] = "zz\ta\tb\tc";
+        OK(early_line_parse(bad1, &el) == -EINVAL && early_line_parse(bad2, &el) == -EINVAL && early_line_parse(bad3, &el) == -EINVAL,
+           "comments, short lines and non-addresses are refused");
+        len = 0;
+        char small[8];
+        early_line_format(small, sizeof(small), &len, "0000:01:00.0", "bound", "-", "why");
+        OK(len < sizeof(small) && strlen(small) == len, "a line never runs past the buffer");
+}
+
 TEST(rooted_escape)
 {
         escape_attempts("openat2");
@@ -269,6 +290,7 @@ int main(void)
         polling_and_commands();
         rooted_io();
         rooted_escape();
+        early_state_lines();
         printf("1..%d\n", tap_n);
         return tap_failed != 0;
 }
