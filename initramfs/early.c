@@ -22,6 +22,7 @@
 
 #include "shared/earlystate.h"
 #include "shared/proc.h"
+#include "shared/procscan.h"
 
 #define BIND_TIMEOUT_MS     3000
 #define VF_TIMEOUT_MS       5000
@@ -491,50 +492,35 @@ static void do_binding(struct early_ctx *c)
                         bind_one(c, &c->out[i], vfio_ok);
 }
 
-/* Is /dev/vfio/GROUP open in some process? (scan /proc/PID/fd) */
+struct vfio_open {
+        const char *want;
+        char *who;
+        size_t size;
+};
+
+static int fd_is(const char *pid, const char *target, void *ud)
+{
+        struct vfio_open *v = ud;
+        if (strcmp(target, v->want))
+                return 0;
+        snprintf(v->who, v->size, "process %s", pid);
+        return 1;
+}
+
+static int proc_holds(const char *pid, void *ud)
+{
+        struct early_ctx *c = ((void **)ud)[0];
+        return proc_each_fd(c->root, pid, fd_is, ((void **)ud)[1]);
+}
+
+/* Is /dev/vfio/GROUP open in some process? */
 static bool vfio_group_open(struct early_ctx *c, int group, char *who, size_t size)
 {
         char want[64];
         snprintf(want, sizeof(want), "/dev/vfio/%d", group);
-        int fd = root_openat(c->root, "proc", O_RDONLY | O_DIRECTORY, 0);
-        if (fd < 0)
-                return false;
-        DIR *d = fdopendir(fd);
-        if (!d) {
-                close(fd);
-                return false;
-        }
-        struct dirent *de;
-        bool found = false;
-        while (!found && (de = readdir(d))) {
-                if (de->d_name[0] < '1' || de->d_name[0] > '9')
-                        continue;
-                char p[300];
-                if (!path_fmt(p, sizeof(p), "proc/%s/fd", de->d_name))
-                        continue;
-                int ffd = root_openat(c->root, p, O_RDONLY | O_DIRECTORY, 0);
-                if (ffd < 0)
-                        continue;
-                DIR *fdd = fdopendir(ffd);
-                if (!fdd) {
-                        close(ffd);
-                        continue;
-                }
-                struct dirent *fe;
-                while ((fe = readdir(fdd))) {
-                        char lp[400], target[128];
-                        if (fe->d_name[0] == '.' || !path_fmt(lp, sizeof(lp), "%s/%s", p, fe->d_name))
-                                continue;
-                        if (fs_readlink(c->root, lp, target, sizeof(target)) > 0 && strcmp(target, want) == 0) {
-                                snprintf(who, size, "process %s", de->d_name);
-                                found = true;
-                                break;
-                        }
-                }
-                closedir(fdd);
-        }
-        closedir(d);
-        return found;
+        struct vfio_open v = { want, who, size };
+        void *ud[2] = { c, &v };
+        return proc_each(c->root, proc_holds, ud) != 0;
 }
 
 struct numvfs_check {

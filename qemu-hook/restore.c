@@ -13,6 +13,7 @@
 
 #include "shared/command.h"
 #include "shared/journal.h"
+#include "shared/procscan.h"
 #include "shared/root.h"
 
 /* is pid a QEMU? its executable is a QEMU binary (qemu-system-*, qemu-kvm) */
@@ -45,34 +46,33 @@ static long pidfile_qemu(const struct pgs_root *r, const char *name)
  * "-uuid" as an element followed by exactly UUID (any user can start a
  * `sleep` with "-uuid UUID" in its argv: that must not block a restore), or
  * the one libvirt's pid file names. */
+struct qemu_find {
+        const struct pgs_root *r;
+        const char *uuid;
+};
+
+static int qemu_with_uuid(const char *pid, void *ud)
+{
+        struct qemu_find *q = ud;
+        char p[300], *t;
+        size_t len;
+        snprintf(p, sizeof(p), "proc/%s/cmdline", pid);
+        if (fs_read_file(q->r, p, 1 << 20, &t, &len) < 0)
+                return 0;
+        bool match = false;
+        /* argv elements are NUL-separated: walk them whole */
+        for (size_t k = 0; k < len && !match; k += strlen(t + k) + 1) {
+                size_t l = strlen(t + k);
+                match = !strcmp(t + k, "-uuid") && k + l + 1 < len && !strcmp(t + k + l + 1, q->uuid);
+        }
+        free(t);
+        return match && is_qemu(q->r, pid) ? (int)strtol(pid, NULL, 10) : 0;
+}
+
 static long qemu_running(const struct pgs_root *r, const char *uuid, const char *name)
 {
         long found = pidfile_qemu(r, name);
-        struct dirent **list;
-        int n = fs_scandir(r, "proc", &list, NULL, NULL);
-        for (int i = 0; i < n; i++) {
-                const char *d = list[i]->d_name;
-                if (!found && d[0] >= '1' && d[0] <= '9' && d[strspn(d, "0123456789")] == '\0') {
-                        char p[300], *t;
-                        size_t len;
-                        snprintf(p, sizeof(p), "proc/%s/cmdline", d);
-                        if (fs_read_file(r, p, 1 << 20, &t, &len) == 0) {
-                                bool match = false;
-                                /* argv elements are NUL-separated: walk them whole */
-                                for (size_t k = 0; k < len && !match; k += strlen(t + k) + 1) {
-                                        size_t l = strlen(t + k);
-                                        match = !strcmp(t + k, "-uuid") && k + l + 1 < len && !strcmp(t + k + l + 1, uuid);
-                                }
-                                if (match && is_qemu(r, d))
-                                        found = strtol(d, NULL, 10);
-                                free(t);
-                        }
-                }
-                free(list[i]);
-        }
-        if (n >= 0)
-                free(list);
-        return found;
+        return found ? found : proc_each(r, qemu_with_uuid, &(struct qemu_find){ r, uuid });
 }
 
 static void say(void *ud, const char *m)

@@ -28,6 +28,7 @@
 #include "shared/journal.h"
 #include "shared/pci.h"
 #include "shared/proc.h"
+#include "shared/procscan.h"
 #include "shared/root.h"
 
 #define HUGEPAGE_DEADLINE_MS 2000
@@ -268,21 +269,21 @@ static int governor_prepare(struct pgs_root *r, struct journal *j, const struct 
         return rc;
 }
 
+struct comm_match {
+        const struct pgs_root *r;
+        const char *comm;
+};
+
+static int comm_is(const char *pid, void *ud)
+{
+        struct comm_match *m = ud;
+        char p[300], c[64];
+        return path_fmt(p, sizeof(p), "proc/%s/comm", pid) && fs_read_str(m->r, p, c, sizeof(c)) >= 0 && !strcmp(c, m->comm);
+}
+
 static bool proc_running(struct pgs_root *r, const char *comm)
 {
-        struct dirent **list;
-        int n = fs_scandir(r, "proc", &list, NULL, NULL);
-        bool found = false;
-        for (int i = 0; i < n; i++) {
-                char p[300], c[64];
-                if (!found && list[i]->d_name[0] >= '1' && list[i]->d_name[0] <= '9' &&
-                    path_fmt(p, sizeof(p), "proc/%s/comm", list[i]->d_name) && fs_read_str(r, p, c, sizeof(c)) >= 0 && !strcmp(c, comm))
-                        found = true;
-                free(list[i]);
-        }
-        if (n >= 0)
-                free(list);
-        return found;
+        return proc_each(r, comm_is, &(struct comm_match){ r, comm }) != 0;
 }
 
 /* Keep host work off the vCPUs' CPUs: every IRQ's affinity, the unbound
@@ -469,6 +470,41 @@ static int mdev_prepare(struct pgs_root *r, struct journal *j, const struct doma
         return 0;
 }
 
+struct holders {
+        const struct pgs_root *r;
+        int ne, np;
+        char (*exact)[64], (*prefix)[64];
+        char *out;
+        size_t size, k;
+        int found;
+};
+
+static int node_match(const char *pid, const char *t, void *ud)
+{
+        struct holders *h = ud;
+        for (int e = 0; e < h->ne; e++)
+                if (!strcmp(t, h->exact[e]))
+                        return 1;
+        for (int q = 0; q < h->np; q++)
+                if (!strncmp(t, h->prefix[q], strlen(h->prefix[q])))
+                        return 1;
+        return 0;
+}
+
+/* one process: does it hold one of the nodes? then it is named in out */
+static int holder_check(const char *pid, void *ud)
+{
+        struct holders *h = ud;
+        if (proc_each_fd(h->r, pid, node_match, h)) {
+                char p[300], comm[64] = "?";
+                path_fmt(p, sizeof(p), "proc/%s/comm", pid);
+                fs_read_str(h->r, p, comm, sizeof(comm));
+                h->k += (size_t)snprintf(h->out + h->k, h->k < h->size ? h->size - h->k : 0, "%s%s (%s)", h->found ? ", " : "", pid, comm);
+                h->found++;
+        }
+        return 0;
+}
+
 /* Who holds a device open: processes with its DRM nodes (drm/cardN,
  * renderDN), its ALSA nodes (sound/cardN: /dev/snd/controlCN, pcmCN…) or NVIDIA's nodes
  * open. An unbind would wait for them, uninterruptibly. */
@@ -502,42 +538,10 @@ static int device_holders(struct pgs_root *r, const struct pci_dev *d, char *out
                 free(list);
         if (!strncmp(d->driver, "nvidia", 6) && np < 24)
                 snprintf(prefix[np++], 64, "/dev/nvidia");
-        size_t k = 0;
-        int found = 0;
+        struct holders h = { r, ne, np, exact, prefix, out, size, 0, 0 };
         out[0] = '\0';
-        n = fs_scandir(r, "proc", &list, NULL, NULL);
-        for (int i = 0; i < n; i++) {
-                const char *pid = list[i]->d_name;
-                bool hit = false;
-                struct dirent **fds;
-                int m = -1;
-                if (pid[0] >= '1' && pid[0] <= '9' && path_fmt(p, sizeof(p), "proc/%s/fd", pid))
-                        m = fs_scandir(r, p, &fds, NULL, NULL);
-                for (int f = 0; f < m; f++) {
-                        char lp[400], t[256];
-                        if (!hit && fds[f]->d_name[0] != '.' && path_fmt(lp, sizeof(lp), "proc/%s/fd/%s", pid, fds[f]->d_name) &&
-                            fs_readlink(r, lp, t, sizeof(t)) > 0) {
-                                for (int e = 0; e < ne && !hit; e++)
-                                        hit = !strcmp(t, exact[e]);
-                                for (int q = 0; q < np && !hit; q++)
-                                        hit = !strncmp(t, prefix[q], strlen(prefix[q]));
-                        }
-                        free(fds[f]);
-                }
-                if (m >= 0)
-                        free(fds);
-                if (hit) {
-                        char comm[64] = "?";
-                        path_fmt(p, sizeof(p), "proc/%s/comm", pid);
-                        fs_read_str(r, p, comm, sizeof(comm));
-                        k += (size_t)snprintf(out + k, k < size ? size - k : 0, "%s%s (%s)", found ? ", " : "", pid, comm);
-                        found++;
-                }
-                free(list[i]);
-        }
-        if (n >= 0)
-                free(list);
-        return found;
+        proc_each(r, holder_check, &h);
+        return h.found;
 }
 
 /* is "ADDR@VID:DID" (this device, with its id) among the words of allow? */
