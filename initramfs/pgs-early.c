@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "initramfs/early.h"
+#include "shared/proc.h"
 #include "shared/root.h"
 
 #ifndef PGS_VERSION
@@ -119,14 +120,10 @@ int main(int argc, char **argv)
         /* udev and modprobe.d may start several at once: one at a time, and
          * never wait longer than 20 s for the other */
         int lock = -1;
-        if (!dry_run && (fs_exists(&root, "run/pgs") || fs_mkdir_p(&root, "run/pgs", 0755) == 0))
-                lock = root_openat(&root, "run/pgs/early.lock", O_RDWR | O_CREAT, 0644);
-        for (unsigned waited = 0; lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) < 0; waited++) {
-                if (waited >= 2000) {
+        if (!dry_run && (fs_exists(&root, "run/pgs") || fs_mkdir_p(&root, "run/pgs", 0755) == 0)) {
+                lock = lock_open(&root, "run/pgs/early.lock", 20000);
+                if (lock == -ETIMEDOUT)
                         log_msg(&log, PGS_LOG_WARNING, "another pgs-early holds /run/pgs/early.lock for 20 s; going on");
-                        break;
-                }
-                usleep(10000);
         }
         early_run(&c);
         if (!dry_run && c.n_out > 0) {

@@ -50,17 +50,9 @@ int journal_lock(const struct pgs_root *r, unsigned timeout_ms)
                 return rc;
         if ((rc = dir_trusted(r, "run/pgs")) < 0 || (rc = dir_trusted(r, "run/pgs/shared")) < 0)
                 return rc;
-        int fd = root_openat(r, "run/pgs/lock", O_RDWR | O_CREAT, 0644);
+        int fd = lock_open(r, "run/pgs/lock", timeout_ms);
         if (fd < 0)
                 return fd;
-        uint64_t deadline = now_usec() + (uint64_t)timeout_ms * 1000u;
-        while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-                if (now_usec() > deadline) {
-                        close(fd);
-                        return -ETIMEDOUT;
-                }
-                usleep(2000);
-        }
         /* every writer holds this lock: a temporary file left here is one a
          * killed writer never renamed (fs_write_file_atomic's .NAME.PID.tmp) */
         const char *dirs[] = { "run/pgs", "run/pgs/shared" };

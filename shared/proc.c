@@ -10,6 +10,7 @@
 #include <string.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -274,4 +275,27 @@ int run_lines(char *const argv[], const char *sysroot, unsigned timeout_ms, void
         }
         free(l.buf);
         return l.err ? l.err : rc;
+}
+
+struct flock_try {
+        int fd;
+};
+
+static int flock_now(void *data)
+{
+        struct flock_try *t = data;
+        return flock(t->fd, LOCK_EX | LOCK_NB) == 0 ? 1 : errno == EWOULDBLOCK || errno == EINTR ? 0 : -errno;
+}
+
+int lock_open(const struct pgs_root *r, const char *path, unsigned timeout_ms)
+{
+        int fd = root_openat(r, path, O_RDWR | O_CREAT, 0644);
+        if (fd < 0)
+                return fd;
+        int rc = poll_until(flock_now, &(struct flock_try){ fd }, timeout_ms);
+        if (rc < 0) {
+                close(fd);
+                return rc;
+        }
+        return fd;
 }

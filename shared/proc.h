@@ -43,3 +43,8 @@ int run_capture(char *const argv[], const char *sysroot, unsigned timeout_ms, ch
 /* run_capture for output of any length: fn is called for every line (without
  * its newline), the last one even when it has none. Same deadline rule. */
 int run_lines(char *const argv[], const char *sysroot, unsigned timeout_ms, void (*fn)(const char *line, void *ud), void *ud);
+
+/* The one lock with a deadline: open (create) path under the root and take
+ * an exclusive flock on it, polling until timeout_ms. Returns the fd (close
+ * it to unlock), -ETIMEDOUT, or -errno. */
+int lock_open(const struct pgs_root *r, const char *path, unsigned timeout_ms);
