@@ -78,7 +78,34 @@ static void print_words(const char *label, const struct words *w)
         printf("%s\n", w->n ? "" : " (none)");
 }
 
+static struct boot b;
+
+static int boot_run(int argc, char **argv);
+
 int cmd_boot(int argc, char **argv)
+{
+        b.root.fd = -1;
+        int rc = boot_run(argc, argv);
+        /* what the run opened and planned goes with it (a caller may run it again) */
+        root_close(&b.root);
+        for (size_t i = 0; i < b.n_edits; i++) {
+                free(b.edits[i].old);
+                free(b.edits[i].new);
+        }
+        for (size_t i = 0; i < b.n_cmds; i++) {
+                for (size_t k = 0; b.cmds[i].argv[k]; k++)
+                        free(b.cmds[i].argv[k]);
+                for (size_t k = 0; b.cmds[i].env[k]; k++)
+                        free(b.cmds[i].env[k]);
+        }
+        words_free(&b.st.params);
+        words_free(&b.st.flags);
+        words_free(&b.present);
+        memset(&b, 0, sizeof(b));
+        return rc;
+}
+
+static int boot_run(int argc, char **argv)
 {
         static const struct option opts[] = {
                 { "mode", required_argument, NULL, 'm' },    { "vfs", required_argument, NULL, 'v' },
@@ -148,8 +175,8 @@ int cmd_boot(int argc, char **argv)
                 }
         }
 
-        static struct boot b;
         memset(&b, 0, sizeof(b));
+        b.root.fd = -1;
         b.dry_run = dry_run;
         char absroot[4096];
         if (sysroot) {

@@ -554,7 +554,8 @@ int journal_name(const struct pgs_root *r, const char *uuid, char *buf, size_t s
                 size_t k = 0;
                 for (; *p && *p != '\n' && k + 1 < size; p++) {
                         unsigned x;
-                        if (*p == '%' && sscanf(p + 1, "%2x", &x) == 1) {
+                        /* %XX, two hex digits exactly (a lone "%a" at the end must not skip the NUL) */
+                        if (*p == '%' && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2]) && sscanf(p + 1, "%2x", &x) == 1) {
                                 buf[k++] = (char)x;
                                 p += 2;
                         } else {
