@@ -182,13 +182,9 @@ int root_openat(const struct pgs_root *r, const char *path, int flags, int mode)
         return open_in_root(r, path, flags, mode);
 }
 
-int fs_read_str(const struct pgs_root *r, const char *path, char *buf, size_t size)
+/* one read() of an open attribute, one trailing newline stripped; closes fd */
+static int read_str_fd(int fd, char *buf, size_t size)
 {
-        if (size < 2)
-                return -EINVAL;
-        int fd = root_openat(r, path, O_RDONLY, 0);
-        if (fd < 0)
-                return fd;
         ssize_t n = read(fd, buf, size);
         int e = errno;
         close(fd);
@@ -200,6 +196,14 @@ int fs_read_str(const struct pgs_root *r, const char *path, char *buf, size_t si
                 n--;
         buf[n] = '\0';
         return (int)n;
+}
+
+int fs_read_str(const struct pgs_root *r, const char *path, char *buf, size_t size)
+{
+        if (size < 2)
+                return -EINVAL;
+        int fd = root_openat(r, path, O_RDONLY, 0);
+        return fd < 0 ? fd : read_str_fd(fd, buf, size);
 }
 
 int fs_read_file(const struct pgs_root *r, const char *path, size_t max, char **ret, size_t *ret_len)
@@ -416,18 +420,22 @@ int fs_readlink(const struct pgs_root *r, const char *path, char *buf, size_t si
         return (int)n;
 }
 
-int fs_readlink_base(const struct pgs_root *r, const char *path, char *buf, size_t size)
+/* the last component of a link's target */
+static int link_base(const char *target, char *buf, size_t size)
 {
-        char target[4096];
-        int n = fs_readlink(r, path, target, sizeof(target));
-        if (n < 0)
-                return n;
         const char *b = strrchr(target, '/');
         b = b ? b + 1 : target;
         if (strlen(b) >= size)
                 return -ENAMETOOLONG;
         strcpy(buf, b);
         return (int)strlen(buf);
+}
+
+int fs_readlink_base(const struct pgs_root *r, const char *path, char *buf, size_t size)
+{
+        char target[4096];
+        int n = fs_readlink(r, path, target, sizeof(target));
+        return n < 0 ? n : link_base(target, buf, size);
 }
 
 bool fs_exists(const struct pgs_root *r, const char *path)
@@ -583,19 +591,7 @@ int fs_read_str_at(int dfd, const char *name, char *buf, size_t size)
         if (size < 2 || !one_component(name))
                 return -EINVAL;
         int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        ssize_t n = read(fd, buf, size);
-        int e = errno;
-        close(fd);
-        if (n < 0)
-                return -e;
-        if ((size_t)n >= size)
-                return -EFBIG;
-        if (n > 0 && buf[n - 1] == '\n')
-                n--;
-        buf[n] = '\0';
-        return (int)n;
+        return fd < 0 ? -errno : read_str_fd(fd, buf, size);
 }
 
 int fs_readlink_base_at(int dfd, const char *name, char *buf, size_t size)
@@ -607,10 +603,5 @@ int fs_readlink_base_at(int dfd, const char *name, char *buf, size_t size)
         if (n < 0)
                 return -errno;
         target[n] = '\0';
-        const char *b = strrchr(target, '/');
-        b = b ? b + 1 : target;
-        if (strlen(b) >= size)
-                return -ENAMETOOLONG;
-        strcpy(buf, b);
-        return (int)strlen(buf);
+        return link_base(target, buf, size);
 }
