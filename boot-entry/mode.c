@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "boot-entry/boot.h"
+#include "shared/pci.h"
 
 /* ---- what a mode needs -------------------------------------------------- */
 
@@ -29,9 +30,8 @@ static void add_word(struct words *w, const char *fmt, ...)
  * not the CPU vendor, says whether GVT-g or SR-IOV can work here */
 static bool intel_igpu(struct boot *b)
 {
-        char v[16], c[16];
-        return fs_read_str(&b->root, "sys/bus/pci/devices/0000:00:02.0/vendor", v, sizeof(v)) > 0 && !strcmp(v, "0x8086") &&
-               fs_read_str(&b->root, "sys/bus/pci/devices/0000:00:02.0/class", c, sizeof(c)) > 0 && !strncmp(c, "0x03", 4);
+        struct pci_dev d = { 0 };
+        return pci_dev_read_ids(&b->root, "0000:00:02.0", &d) == 0 && d.vendor == 0x8086 && (d.class >> 16) == 0x03;
 }
 
 /* --hugepages S:N: what it reserves must leave the host its own memory */

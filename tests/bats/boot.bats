@@ -35,6 +35,7 @@ host_facts() {
     echo "$((c / 2 * 2))-$((c / 2 * 2 + 1))" > "$R/sys/devices/system/cpu/cpu$c/topology/thread_siblings_list"
   done
   echo 0x8086 > "$R/sys/bus/pci/devices/0000:00:02.0/vendor"
+  echo 0x3e92 > "$R/sys/bus/pci/devices/0000:00:02.0/device"
   echo 0x030000 > "$R/sys/bus/pci/devices/0000:00:02.0/class"
 }
 boot_standin() { # boot_standin NAME [exit status]: helper.bash's strict stand-in
@@ -204,7 +205,8 @@ awkward() { # awkward 'FILE CONTENT' → apply/revert round trip, prints the eff
   [[ "$output" == *"CPU 8 is not present on this host (CPUs 0-7)"* ]]
   # GVT-g and SR-IOV need an Intel iGPU: the device decides, not the CPU
   rm -r "$R/sys/bus/pci/devices/0000:00:02.0"; mkdir -p "$R/sys/bus/pci/devices/0000:00:02.0"
-  echo 0x1002 > "$R/sys/bus/pci/devices/0000:00:02.0/vendor"; echo 0x030000 > "$R/sys/bus/pci/devices/0000:00:02.0/class"
+  echo 0x1002 > "$R/sys/bus/pci/devices/0000:00:02.0/vendor"; echo 0x1638 > "$R/sys/bus/pci/devices/0000:00:02.0/device"
+  echo 0x030000 > "$R/sys/bus/pci/devices/0000:00:02.0/class"
   cp -a "$R/sys" "$ORIG/"
   for m in "gvtg" "sriov --vfs 2"; do
     run pgsb apply --mode $m

@@ -27,6 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 fuzz_put("proc/cpuinfo", cpu, sizeof(cpu) - 1);
                 fuzz_put("proc/meminfo", mem, sizeof(mem) - 1);
                 fuzz_put("sys/bus/pci/devices/0000:00:02.0/vendor", (const uint8_t *)"0x8086\n", 7);
+                fuzz_put("sys/bus/pci/devices/0000:00:02.0/device", (const uint8_t *)"0x3e92\n", 7);
                 fuzz_put("sys/bus/pci/devices/0000:00:02.0/class", (const uint8_t *)"0x030000\n", 9);
                 fuzz_put("sys/devices/system/cpu/present", (const uint8_t *)"0-7\n", 4);
                 for (int c = 0; c < 8; c++) {
