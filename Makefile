@@ -31,7 +31,9 @@ B := build
 SHARED_SRC := $(wildcard shared/*.c)
 SHARED_HDR := $(wildcard shared/*.h)
 EARLY_SRC  := initramfs/early.c initramfs/pgs-early.c
-CLI_SRC    := $(wildcard cli/*.c boot-entry/*.c installers/*.c) qemu-hook/restore.c qemu-hook/setup.c
+# the hook's features (their journal kinds undo for pgs restore), not its mains
+HOOK_LIB_SRC := $(filter-out qemu-hook/front.c qemu-hook/worker.c qemu-hook/domain.c,$(wildcard qemu-hook/*.c))
+CLI_SRC    := $(wildcard cli/*.c boot-entry/*.c installers/*.c) $(HOOK_LIB_SRC)
 
 .PHONY: all check demo bench install uninstall clean deps test-build installers fuzz fuzz-build fresh-check
 all: $(B)/pgs-early $(B)/pgs $(B)/pgs-qemu-hook $(B)/pgs-qemu-hook-xml test-build installers
@@ -45,7 +47,7 @@ $(B)/pgs-qemu-hook: $(B)/musl/qemu-hook/front.o $(B)/musl/libpgs.a
 $(B)/host/qemu-hook/%.o: qemu-hook/%.c $(SHARED_HDR) $(wildcard qemu-hook/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCFLAGS) $(XML_CFLAGS) -c -o $@ $<
-$(B)/pgs-qemu-hook-xml: $(B)/host/qemu-hook/worker.o $(B)/host/qemu-hook/domain.o $(B)/libpgs.a
+$(B)/pgs-qemu-hook-xml: $(B)/host/qemu-hook/worker.o $(B)/host/qemu-hook/domain.o $(HOOK_LIB_SRC:%.c=$(B)/host/%.o) $(B)/libpgs.a
 	$(CC) -o $@ $^ $(XML_LIBS)
 
 # --- installer files, with the real paths substituted -------------------------
@@ -142,6 +144,7 @@ FUZZ_SRC_boot        := $(wildcard boot-entry/*.c) cli/status.c
 FUZZ_SRC_kparams     := boot-entry/kparams.c
 FUZZ_SRC_early_state := cli/status.c
 FUZZ_SRC_domain      := qemu-hook/domain.c
+FUZZ_SRC_journal     := $(HOOK_LIB_SRC)
 FUZZ_LIBS_domain     := $(XML_LIBS)
 fuzz-build: $(FUZZ_BINS)
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(SHARED_SRC) $(SHARED_HDR) $(wildcard boot-entry/* cli/* qemu-hook/*)

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <stdint.h>
 
+#include "qemu-hook/hook.h"
 #include "shared/command.h"
 #include "shared/journal.h"
 #include "shared/procscan.h"
@@ -140,7 +141,7 @@ int cmd_restore(int argc, char **argv)
                                         printf("would restore %s (%s)\n", name, u);
                                 } else {
                                         printf("restoring %s (%s)\n", name, u);
-                                        int rc = journal_undo(&root, u, say, NULL);
+                                        int rc = journal_undo(&root, &hook_journal_ops, u, say, NULL);
                                         if (rc < 0) {
                                                 fprintf(stderr, "pgs restore: %s: %s; the journal stays\n", name, strerror(-rc));
                                                 failed++;

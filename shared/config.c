@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* shared/config.c — parsers for /etc/pgs.conf and the kernel command line. */
 #include "shared/config.h"
+#include "shared/strutil.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -25,22 +26,6 @@ static void diagf(diag_fn diag, void *ud, unsigned line, const char *fmt, ...)
 }
 
 /* printable copy of untrusted text for messages */
-static const char *shown(const char *s, size_t len, char *buf, size_t size)
-{
-        size_t j = 0;
-        for (size_t i = 0; i < len && j + 5 < size; i++) {
-                unsigned char c = (unsigned char)s[i];
-                if (c >= 0x20 && c < 0x7f)
-                        buf[j++] = (char)c;
-                else
-                        j += (size_t)snprintf(buf + j, size - j, "\\x%02x", c);
-        }
-        if (j + 1 >= size && size > 4)
-                strcpy(buf + size - 4, "...");
-        else
-                buf[j] = '\0';
-        return buf;
-}
 
 int bind_item_parse(const char *s, struct bind_item *ret)
 {
@@ -85,14 +70,14 @@ void bind_list_add(struct bind_list *l, const char *text, unsigned line, diag_fn
                 char item[64], sh[96];
                 if (len >= sizeof(item)) {
                         diagf(diag, ud, line, "'%s': not a PCI address, VID:DID or 'auto'; ignored",
-                              shown(p, len, sh, sizeof(sh)));
+                              str_shown(p, len, sh, sizeof(sh)));
                 } else {
                         memcpy(item, p, len);
                         item[len] = '\0';
                         struct bind_item it;
                         if (bind_item_parse(item, &it) < 0)
                                 diagf(diag, ud, line, "'%s': not a PCI address, ADDR@VID:DID, VID:DID or 'auto'; ignored",
-                                      shown(item, len, sh, sizeof(sh)));
+                                      str_shown(item, len, sh, sizeof(sh)));
                         else if (l->n >= PGS_MAX_BIND)
                                 diagf(diag, ud, line, "'%s': more than %d items; ignored", item, PGS_MAX_BIND);
                         else
@@ -169,7 +154,7 @@ void config_parse(const char *text, size_t len, struct pgs_config *ret, diag_fn 
                 if (*s == '[') {
                         char *e = strchr(s, ']');
                         if (!e || *trim(e + 1)) {
-                                diagf(diag, ud, lineno, "'%s': malformed section header; ignored", shown(s, strlen(s), sh, sizeof(sh)));
+                                diagf(diag, ud, lineno, "'%s': malformed section header; ignored", str_shown(s, strlen(s), sh, sizeof(sh)));
                                 sect = S_UNKNOWN;
                                 continue;
                         }
@@ -180,14 +165,14 @@ void config_parse(const char *text, size_t len, struct pgs_config *ret, diag_fn 
                         else if (strcmp(name, "sriov") == 0)
                                 sect = S_SRIOV;
                         else {
-                                diagf(diag, ud, lineno, "unknown section [%s]; its lines are ignored", shown(name, strlen(name), sh, sizeof(sh)));
+                                diagf(diag, ud, lineno, "unknown section [%s]; its lines are ignored", str_shown(name, strlen(name), sh, sizeof(sh)));
                                 sect = S_UNKNOWN;
                         }
                         continue;
                 }
                 char *eq = strchr(s, '=');
                 if (!eq) {
-                        diagf(diag, ud, lineno, "'%s': expected KEY = VALUE; ignored", shown(s, strlen(s), sh, sizeof(sh)));
+                        diagf(diag, ud, lineno, "'%s': expected KEY = VALUE; ignored", str_shown(s, strlen(s), sh, sizeof(sh)));
                         continue;
                 }
                 *eq = '\0';
@@ -197,21 +182,21 @@ void config_parse(const char *text, size_t len, struct pgs_config *ret, diag_fn 
                         if (strcmp(key, "bind") == 0)
                                 bind_list_add(&c.bind, val, lineno, diag, ud);
                         else
-                                diagf(diag, ud, lineno, "[vfio]: unknown key '%s'; ignored", shown(key, strlen(key), sh, sizeof(sh)));
+                                diagf(diag, ud, lineno, "[vfio]: unknown key '%s'; ignored", str_shown(key, strlen(key), sh, sizeof(sh)));
                         break;
                 case S_SRIOV: {
                         struct pci_addr a;
                         unsigned n;
                         if (pci_addr_parse(key, &a) < 0)
-                                diagf(diag, ud, lineno, "[sriov]: '%s' is not a PCI address; ignored", shown(key, strlen(key), sh, sizeof(sh)));
+                                diagf(diag, ud, lineno, "[sriov]: '%s' is not a PCI address; ignored", str_shown(key, strlen(key), sh, sizeof(sh)));
                         else if (parse_vfs(val, &n) < 0)
-                                diagf(diag, ud, lineno, "[sriov]: %s: '%s' is not a VF count (0..%d); ignored", key, shown(val, strlen(val), sh, sizeof(sh)), MAX_VFS);
+                                diagf(diag, ud, lineno, "[sriov]: %s: '%s' is not a VF count (0..%d); ignored", key, str_shown(val, strlen(val), sh, sizeof(sh)), MAX_VFS);
                         else if (sriov_list_set(&c.sriov, &a, n) < 0)
                                 diagf(diag, ud, lineno, "[sriov]: more than %d PFs; ignored", PGS_MAX_SRIOV);
                         break;
                 }
                 case S_NONE:
-                        diagf(diag, ud, lineno, "'%s' outside any section; ignored", shown(key, strlen(key), sh, sizeof(sh)));
+                        diagf(diag, ud, lineno, "'%s' outside any section; ignored", str_shown(key, strlen(key), sh, sizeof(sh)));
                         break;
                 case S_UNKNOWN:
                         break;
@@ -237,11 +222,11 @@ static void vfs_parse(struct sriov_list *l, const char *val, diag_fn diag, void 
                                 *eq = '\0';
                         }
                         if (!eq || pci_addr_parse(item, &a) < 0 || parse_vfs(eq + 1, &n) < 0)
-                                diagf(diag, ud, 0, "pgs.vfs: '%s' is not ADDR=N; ignored", shown(val, len, sh, sizeof(sh)));
+                                diagf(diag, ud, 0, "pgs.vfs: '%s' is not ADDR=N; ignored", str_shown(val, len, sh, sizeof(sh)));
                         else if (sriov_list_set(l, &a, n) < 0)
                                 diagf(diag, ud, 0, "pgs.vfs: more than %d PFs; ignored", PGS_MAX_SRIOV);
                 } else if (len > 0) {
-                        diagf(diag, ud, 0, "pgs.vfs: '%s' is not ADDR=N; ignored", shown(val, len, sh, sizeof(sh)));
+                        diagf(diag, ud, 0, "pgs.vfs: '%s' is not ADDR=N; ignored", str_shown(val, len, sh, sizeof(sh)));
                 }
                 val += len;
                 if (*val == ',')
@@ -291,8 +276,8 @@ void cmdline_parse(const char *text, struct pgs_cmdline *ret, diag_fn diag, void
                 } else if (strcmp(key, "vfs") == 0 && val)
                         vfs_parse(&k.vfs, val, diag, ud);
                 else
-                        diagf(diag, ud, 0, "unknown parameter 'pgs.%s%s%s'; ignored", shown(key, strlen(key), sh, sizeof(sh) / 2),
-                              val ? "=" : "", val ? shown(val, strlen(val), sh + sizeof(sh) / 2, sizeof(sh) / 2) : "");
+                        diagf(diag, ud, 0, "unknown parameter 'pgs.%s%s%s'; ignored", str_shown(key, strlen(key), sh, sizeof(sh) / 2),
+                              val ? "=" : "", val ? str_shown(val, strlen(val), sh + sizeof(sh) / 2, sizeof(sh) / 2) : "");
         }
         *ret = k;
 }

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* shared/journal.c — the change journal (see journal.h). */
 #include "shared/journal.h"
-#include "shared/pci.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -108,11 +107,11 @@ bool journal_exists(const struct pgs_root *r, const char *uuid)
         return uuid_valid(uuid) && path_fmt(p, sizeof(p), "run/pgs/%s", uuid) && fs_exists(r, p);
 }
 
-int journal_open(struct journal *j, const struct pgs_root *r, const char *uuid, const char *name)
+int journal_open(struct journal *j, const struct pgs_root *r, const struct journal_ops *ops, const char *uuid, const char *name)
 {
         if (!uuid_valid(uuid))
                 return -EINVAL;
-        *j = (struct journal){ .root = r };
+        *j = (struct journal){ .root = r, .ops = ops };
         snprintf(j->uuid, sizeof(j->uuid), "%s", uuid);
         snprintf(j->path, sizeof(j->path), "run/pgs/%s", uuid);
         if (fs_exists(r, j->path))
@@ -126,53 +125,25 @@ int journal_open(struct journal *j, const struct pgs_root *r, const char *uuid, 
         return append(r, j->path, "# pgs-hook 1\nname %s\n", esc);
 }
 
-/* A value is a file under the root, or "systemd:UNIT:PROPERTY", read with
- * `systemctl show -p PROPERTY --value UNIT` and set with `systemctl
- * set-property --runtime UNIT PROPERTY=VALUE` (systemctl taken from the root
- * under --sysroot, a stand-in in tests). */
-static const char *sysroot_of(const struct pgs_root *r)
+/* A value is a file under the root, or a key of a registered store. */
+static const struct journal_store *store_of(const struct journal_ops *ops, const char *path)
 {
-        return strcmp(r->dir, "/") ? r->dir : NULL;
+        for (size_t i = 0; ops && i < ops->n_stores; i++)
+                if (!strncmp(path, ops->stores[i].prefix, strlen(ops->stores[i].prefix)))
+                        return &ops->stores[i];
+        return NULL;
 }
 
-static int systemd_prop(const struct pgs_root *r, const char *path, char *unit, size_t usize, char *prop, size_t psize, char *prog,
-                        size_t prsize)
+static int val_read(const struct pgs_root *r, const struct journal_ops *ops, const char *path, char *buf, size_t size)
 {
-        const char *u = path + 8, *c = strchr(u, ':');
-        if (!c || (size_t)(c - u) >= usize || strlen(c + 1) >= psize || strchr(u, '/'))
-                return -EINVAL;
-        snprintf(unit, usize, "%.*s", (int)(c - u), u);
-        snprintf(prop, psize, "%s", c + 1);
-        if (!prog_find(r, sysroot_of(r), "systemctl", prog, prsize))
-                return -ENOENT;
-        return 0;
+        const struct journal_store *st = store_of(ops, path);
+        return st ? st->read(r, path, buf, size) : fs_read_str(r, path, buf, size);
 }
 
-static int val_read(const struct pgs_root *r, const char *path, char *buf, size_t size)
+static int val_write(const struct pgs_root *r, const struct journal_ops *ops, const char *path, const char *value)
 {
-        if (strncmp(path, "systemd:", 8))
-                return fs_read_str(r, path, buf, size);
-        char unit[128], prop[64], prog[512];
-        int rc = systemd_prop(r, path, unit, sizeof(unit), prop, sizeof(prop), prog, sizeof(prog));
-        if (rc < 0)
-                return rc;
-        char *argv[] = { prog, "show", "-p", prop, "--value", unit, NULL };
-        rc = run_capture(argv, sysroot_of(r), 10000, buf, size);
-        return rc == 0 ? (int)strlen(buf) : rc < 0 ? rc : -EIO;
-}
-
-static int val_write(const struct pgs_root *r, const char *path, const char *value)
-{
-        if (strncmp(path, "systemd:", 8))
-                return fs_write_str(r, path, value);
-        char unit[128], prop[64], prog[512], arg[1200];
-        int rc = systemd_prop(r, path, unit, sizeof(unit), prop, sizeof(prop), prog, sizeof(prog));
-        if (rc < 0)
-                return rc;
-        snprintf(arg, sizeof(arg), "%s=%s", prop, value);
-        char *argv[] = { prog, "set-property", "--runtime", unit, arg, NULL };
-        rc = run_prog(argv, NULL, sysroot_of(r), 10000);
-        return rc == 0 ? 0 : rc < 0 ? rc : -EIO;
+        const struct journal_store *st = store_of(ops, path);
+        return st ? st->write(r, path, value) : fs_write_str(r, path, value);
 }
 
 /* run/pgs/shared/<key>: the path with '/' as '!' */
@@ -275,7 +246,7 @@ int journal_hold_exclude(struct journal *j, const char *path, const struct cpuse
 {
         char key[512], cur[1024], list[1024], bl[1024];
         shared_key(path, key, sizeof(key));
-        int rc = val_read(j->root, path, cur, sizeof(cur));
+        int rc = val_read(j->root, j->ops, path, cur, sizeof(cur));
         if (rc < 0)
                 return rc;
         cpulist_format(cpus, list, sizeof(list));
@@ -312,7 +283,7 @@ int journal_hold_exclude(struct journal *j, const char *path, const struct cpuse
                 free(prev);
                 return rc;
         }
-        if (strcmp(cur, value) != 0 && (rc = val_write(j->root, path, value)) < 0) {
+        if (strcmp(cur, value) != 0 && (rc = val_write(j->root, j->ops, path, value)) < 0) {
                 /* not taken (a managed IRQ): take the record back */
                 if (prev)
                         fs_write_file_atomic(j->root, key, prev, strlen(prev), 0600);
@@ -324,40 +295,46 @@ int journal_hold_exclude(struct journal *j, const char *path, const struct cpuse
         return rc;
 }
 
-int journal_pages_begin(struct journal *j, const char *path, unsigned long prev)
+int journal_append(struct journal *j, const char *fmt, ...)
 {
-        return append(j->root, j->path, "pages-begin %s %lu\n", path, prev);
+        char line[1200];
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(line, sizeof(line), fmt, ap);
+        va_end(ap);
+        if (n < 0 || (size_t)n >= sizeof(line))
+                return -ENAMETOOLONG;
+        return append(j->root, j->path, "%s", line);
 }
 
-int journal_pages_end(struct journal *j, const char *path, unsigned long delta)
-{
-        return append(j->root, j->path, "pages %s %lu\n", path, delta);
-}
-
-int journal_handover(struct journal *j, const char *addr, const char *driver, const char *override)
-{
-        return append(j->root, j->path, "handover %s %s %s\n", addr, driver, override[0] ? override : "-");
-}
-
-int journal_mdev(struct journal *j, const char *uuid)
-{
-        return append(j->root, j->path, "mdev %s\n", uuid);
-}
-
-static void say(void (*report)(void *, const char *), void *ud, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void say(void (*report)(void *, const char *), void *ud, const char *fmt, ...)
+static void vsay(journal_report_fn report, void *ud, const char *fmt, va_list ap)
 {
         if (!report)
                 return;
         char m[1024];
-        va_list ap;
-        va_start(ap, fmt);
         vsnprintf(m, sizeof(m), fmt, ap);
-        va_end(ap);
         report(ud, m);
 }
 
-static int undo_hold(const struct pgs_root *r, const char *uuid, const char *path, void (*report)(void *, const char *), void *ud)
+static void say(journal_report_fn report, void *ud, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void say(journal_report_fn report, void *ud, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        vsay(report, ud, fmt, ap);
+        va_end(ap);
+}
+
+void journal_say(const struct journal_step *s, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        vsay(s->report, s->ud, fmt, ap);
+        va_end(ap);
+}
+
+static int undo_hold(const struct pgs_root *r, const struct journal_ops *ops, const char *uuid, const char *path, journal_report_fn report,
+                     void *ud)
 {
         char key[512];
         shared_key(path, key, sizeof(key));
@@ -377,8 +354,8 @@ static int undo_hold(const struct pgs_root *r, const char *uuid, const char *pat
                         memmove(p, e ? e + 1 : p + strlen(p), strlen(e ? e + 1 : p + strlen(p)) + 1);
                 }
                 char cur[1024];
-                if (rc == 0 && val_read(r, path, cur, sizeof(cur)) >= 0 && strcmp(cur, value) != 0)
-                        rc = val_write(r, path, value);
+                if (rc == 0 && val_read(r, ops, path, cur, sizeof(cur)) >= 0 && strcmp(cur, value) != 0)
+                        rc = val_write(r, ops, path, value);
                 if (rc == 0 && !any)
                         fs_unlink(r, key);
                 else if (rc == 0)
@@ -419,27 +396,24 @@ static int undo_hold(const struct pgs_root *r, const char *uuid, const char *pat
         return rc;
 }
 
-static int undo_pages(const struct pgs_root *r, const char *path, unsigned long delta, void (*report)(void *, const char *), void *ud)
+bool journal_path_ok(const struct journal_ops *ops, const char *path)
 {
-        uint64_t cur;
-        int rc = fs_read_u64(r, path, 10, &cur);
-        if (rc < 0)
-                return rc;
-        unsigned long target = cur > delta ? (unsigned long)(cur - delta) : 0;
-        char v[32];
-        snprintf(v, sizeof(v), "%lu", target);
-        rc = fs_write_str(r, path, v);
-        say(report, ud, rc == 0 ? "%s: gave back %lu pages (%lu -> %lu)" : "%s: could not give back %lu pages (%lu -> %lu)", path, delta,
-            (unsigned long)cur, target);
-        return rc;
+        return (!strncmp(path, "sys/", 4) || !strncmp(path, "proc/", 5) || store_of(ops, path)) && !strstr(path, "..");
 }
 
-bool journal_path_ok(const char *path)
+static const struct journal_kind *kind_of(const struct journal_ops *ops, const char *line, const char **ret_args)
 {
-        return (!strncmp(path, "sys/", 4) || !strncmp(path, "proc/", 5) || !strncmp(path, "systemd:", 8)) && !strstr(path, "..");
+        for (size_t k = 0; ops && k < ops->n_kinds; k++) {
+                size_t l = strlen(ops->kinds[k].word);
+                if (!strncmp(line, ops->kinds[k].word, l) && line[l] == ' ') {
+                        *ret_args = line + l + 1;
+                        return &ops->kinds[k];
+                }
+        }
+        return NULL;
 }
 
-int journal_undo(const struct pgs_root *r, const char *uuid, void (*report)(void *ud, const char *msg), void *ud)
+int journal_undo(const struct pgs_root *r, const struct journal_ops *ops, const char *uuid, journal_report_fn report, void *ud)
 {
         if (!uuid_valid(uuid))
                 return -EINVAL;
@@ -472,15 +446,13 @@ int journal_undo(const struct pgs_root *r, const char *uuid, void (*report)(void
         size_t nd = 0;
         for (size_t i = n; i-- > 0;) {
                 char path[512];
-                unsigned long v;
                 int r2 = 0;
+                const char *args = NULL;
+                const struct journal_kind *kind = kind_of(ops, lines[i], &args);
                 /* the hook only ever changes kernel files: a line naming
                  * anything else did not come from it, and is not replayed */
-                const char *kinds[] = { "hold ", "pages ", "pages-begin " }, *pp = NULL;
-                for (size_t k = 0; k < 3 && !pp; k++)
-                        if (!strncmp(lines[i], kinds[k], strlen(kinds[k])))
-                                pp = lines[i] + strlen(kinds[k]);
-                if (pp && sscanf(pp, "%511s", path) == 1 && !journal_path_ok(path)) {
+                const char *pp = !strncmp(lines[i], "hold ", 5) ? lines[i] + 5 : kind && kind->path_arg ? args : NULL;
+                if (pp && sscanf(pp, "%511s", path) == 1 && !journal_path_ok(ops, path)) {
                         say(report, ud, "%s: not a /sys, /proc or systemd value; not replayed", path);
                         if (!first)
                                 first = -EPERM;
@@ -499,34 +471,10 @@ int journal_undo(const struct pgs_root *r, const char *uuid, void (*report)(void
                                         break;
                                 }
                         if (!skip)
-                                r2 = undo_hold(r, uuid, path, report, ud);
-                } else if (!strncmp(lines[i], "handover ", 9)) {
-                        char addr[32], drv[128], ov[128];
-                        if (sscanf(lines[i], "handover %31s %127s %127s", addr, drv, ov) == 3) {
-                                r2 = pci_dev_return(r, addr, drv, strcmp(ov, "-") ? ov : "");
-                                say(report, ud, r2 == 0 ? "%s: back on %s" : "%s: could not put it back on %s", addr, drv);
-                        }
-                } else if (sscanf(lines[i], "mdev %36s", path) == 1 && uuid_valid(path)) {
-                        char p[128];
-                        snprintf(p, sizeof(p), "sys/bus/mdev/devices/%s/remove", path);
-                        if (fs_exists(r, p)) {
-                                r2 = fs_write_str(r, p, "1");
-                                say(report, ud, r2 == 0 ? "mdev %s: removed" : "mdev %s: could not remove it", path);
-                        }
-                } else if (sscanf(lines[i], "pages %511s %lu", path, &v) == 2) {
-                        r2 = v ? undo_pages(r, path, v, report, ud) : 0;
-                } else if (sscanf(lines[i], "pages-begin %511s %lu", path, &v) == 2) {
-                        /* a growth that never reached its `pages` line: back to where it began */
-                        bool ended = false;
-                        for (size_t k = i + 1; k < n; k++)
-                                if (!strncmp(lines[k], "pages ", 6) && strstr(lines[k], path))
-                                        ended = true;
-                        if (!ended) {
-                                char val[32];
-                                snprintf(val, sizeof(val), "%lu", v);
-                                r2 = fs_write_str(r, path, val);
-                                say(report, ud, "%s: back to %lu (an unfinished allocation)", path, v);
-                        }
+                                r2 = undo_hold(r, ops, uuid, path, report, ud);
+                } else if (kind) {
+                        struct journal_step st = { r, uuid, lines, n, i, report, ud };
+                        r2 = kind->undo(&st, args);
                 }
                 if (r2 < 0 && !first)
                         first = r2;

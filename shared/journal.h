@@ -8,13 +8,13 @@
  *     # pgs-hook 1
  *     name NAME             (escaped: no spaces, newlines or slashes)
  *     hold PATH             the domain holds PATH's value (see below)
- *     pages-begin PATH PREV about to grow the pool at PATH from PREV
- *     pages PATH DELTA      the domain added DELTA pages to PATH
+ *     drop PATH             a hold taken back at once (the write was refused)
+ *     WORD ARGS             a kind the program registered (struct journal_kind):
+ *                           the hook's are in qemu-hook/ (pages, mdev, handover)
  *   run/pgs/shared/<key>    one per changed file, shared by the domains that
  *                           need it changed:  orig VALUE / path PATH / holder UUID…
  * Two VMs that both want a CPU's governor at `performance` hold it together;
- * the original comes back when the last one releases it. Hugepage pools are
- * counted, not restored: each domain gives back only the pages it added.
+ * the original comes back when the last one releases it.
  * The caller holds run/pgs/lock (journal_lock) around every use. */
 #pragma once
 #include <stdbool.h>
@@ -26,8 +26,46 @@
 /* a journal larger than this is refused whole (-EFBIG), never read in part */
 #define JOURNAL_MAX (64u << 20)
 
+typedef void (*journal_report_fn)(void *ud, const char *msg);
+
+/* One line being undone, for a kind's undo function. */
+struct journal_step {
+        const struct pgs_root *root;
+        const char *uuid;
+        char **lines;           /* the whole journal, oldest first: a kind may look ahead */
+        size_t n, i;            /* how many lines; this line's index */
+        journal_report_fn report;
+        void *ud;
+};
+
+/* A kind of journal line other than hold/drop, registered by the program that
+ * writes it (the hook's features: pages, mdev, handover). Its lines read
+ * "WORD ARGS"; undo gets ARGS and returns 0 or -errno. path_arg: the first
+ * argument is a path, replayed only when journal_path_ok() accepts it. */
+struct journal_kind {
+        const char *word;
+        bool path_arg;
+        int (*undo)(const struct journal_step *s, const char *args);
+};
+
+/* A value that is not a file under the root: keys starting with prefix
+ * ("systemd:UNIT:PROPERTY") are read and written through these. */
+struct journal_store {
+        const char *prefix;
+        int (*read)(const struct pgs_root *r, const char *key, char *buf, size_t size);
+        int (*write)(const struct pgs_root *r, const char *key, const char *value);
+};
+
+struct journal_ops {
+        const struct journal_kind *kinds;
+        size_t n_kinds;
+        const struct journal_store *stores;
+        size_t n_stores;
+};
+
 struct journal {
         const struct pgs_root *root;
+        const struct journal_ops *ops;
         char uuid[37];
         char path[64];          /* run/pgs/<uuid> */
 };
@@ -40,7 +78,14 @@ bool uuid_valid(const char *s);
 int journal_lock(const struct pgs_root *r, unsigned timeout_ms);
 void journal_unlock(int fd);
 
-int journal_open(struct journal *j, const struct pgs_root *r, const char *uuid, const char *name);
+int journal_open(struct journal *j, const struct pgs_root *r, const struct journal_ops *ops, const char *uuid, const char *name);
+
+/* Append one line ("WORD ARGS\n", a registered kind) and fsync it: written
+ * ahead of the change it describes. */
+int journal_append(struct journal *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Tell the undo's caller about a step (for a kind's undo function). */
+void journal_say(const struct journal_step *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool journal_exists(const struct pgs_root *r, const char *uuid);
 
 /* Set a file (a sysfs/procfs attribute) to value for this domain. The first
@@ -59,27 +104,13 @@ int journal_hold_exclude(struct journal *j, const char *path, const struct cpuse
  * failed write the record is taken back and a `drop PATH` line journaled, so
  * the caller may skip that file (a managed IRQ answers EIO). */
 
-/* Hugepage pool growth: call begin before writing nr_hugepages, end after
- * reading back what was obtained. */
-int journal_pages_begin(struct journal *j, const char *path, unsigned long prev);
-int journal_pages_end(struct journal *j, const char *path, unsigned long delta);
-
-/* A mediated device this domain creates: begin before writing `create`,
- * undo removes it (sys/bus/mdev/devices/UUID/remove) if it exists. */
-int journal_mdev(struct journal *j, const char *uuid);
-
-/* A PCI device this domain moved from its host driver to vfio-pci: undo
- * unbinds it from vfio-pci, puts back driver_override ("" when none) and binds
- * it to driver again. */
-int journal_handover(struct journal *j, const char *addr, const char *driver, const char *override);
-
-/* A path a journal may name: under sys/ or proc/, or a systemd property. */
-bool journal_path_ok(const char *path);
+/* A path a journal may name: under sys/ or proc/, or a registered store's key. */
+bool journal_path_ok(const struct journal_ops *ops, const char *path);
 
 /* Undo everything the domain's journal lists, newest first, and remove it.
  * Returns 0, or -errno of the first step that failed (the rest is still
  * tried); report(msg) is told about each step. Idempotent: no journal, no-op. */
-int journal_undo(const struct pgs_root *r, const char *uuid, void (*report)(void *ud, const char *msg), void *ud);
+int journal_undo(const struct pgs_root *r, const struct journal_ops *ops, const char *uuid, journal_report_fn report, void *ud);
 
 /* The name recorded in a journal (for messages and `pgs restore NAME`). */
 int journal_name(const struct pgs_root *r, const char *uuid, char *buf, size_t size);

@@ -3,6 +3,7 @@
  * replayed by journal_undo over a scratch root: never a crash, and never a
  * write outside the root (the rooted layer refuses "..", clamps links). */
 #include "tests/fuzz/fuzz.h"
+#include "qemu-hook/hook.h"
 #include "shared/journal.h"
 
 #define UUID "4dea22b3-1d52-d8f3-2516-782e98ab3fa0"
@@ -23,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
         char name[256];
         journal_name(&r, UUID, name, sizeof(name));
-        journal_undo(&r, UUID, report, NULL);
+        journal_undo(&r, &hook_journal_ops, UUID, report, NULL);
         root_close(&r);
         return 0;
 }

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* shared/strutil.c — see strutil.h. */
+#include "shared/strutil.h"
+
+#include <stdio.h>
+#include <string.h>
+
+bool str_has_word(const char *list, const char *w, const char *seps)
+{
+        size_t l = strlen(w);
+        if (!l)
+                return false;
+        for (const char *p = list; (p = strstr(p, w)); p++)
+                if ((p == list || strchr(seps, p[-1])) && (!p[l] || strchr(seps, p[l])))
+                        return true;
+        return false;
+}
+
+const char *str_shown(const char *s, size_t len, char *buf, size_t size)
+{
+        size_t j = 0;
+        for (size_t i = 0; i < len && j + 5 < size; i++) {
+                unsigned char c = (unsigned char)s[i];
+                if (c >= 0x20 && c < 0x7f)
+                        buf[j++] = (char)c;
+                else
+                        j += (size_t)snprintf(buf + j, size - j, "\\x%02x", c);
+        }
+        if (j + 1 >= size && size > 4)
+                strcpy(buf + size - 4, "...");
+        else if (size)
+                buf[j] = '\0';
+        return buf;
+}

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* shared/strutil.h — small string questions asked in several places: is a
+ * word in a list, and a printable copy of untrusted bytes for a message. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Is w a whole word of list? Words are separated by any character of seps
+ * (the ends of list count as separators). */
+bool str_has_word(const char *list, const char *w, const char *seps);
+
+/* The first len bytes of s with every byte outside printable ASCII written as
+ * \xNN, cut with "..." when buf is too small. Returns buf. */
+const char *str_shown(const char *s, size_t len, char *buf, size_t size);
