@@ -30,7 +30,7 @@ B := build
 
 SHARED_SRC := $(wildcard shared/*.c)
 SHARED_HDR := $(wildcard shared/*.h)
-EARLY_SRC  := initramfs/early.c initramfs/pgs-early.c
+EARLY_SRC  := $(wildcard initramfs/*.c)
 # the hook's features (their journal kinds undo for pgs restore), not its mains
 HOOK_LIB_SRC := $(filter-out qemu-hook/front.c qemu-hook/worker.c qemu-hook/domain.c,$(wildcard qemu-hook/*.c))
 CLI_SRC    := $(wildcard cli/*.c boot-entry/*.c installers/*.c) $(HOOK_LIB_SRC)

@@ -48,6 +48,8 @@ int main(int argc, char **argv)
 {
         const char *sysroot = NULL, *sriov = NULL, *modprobe = "modprobe";
         bool dry_run = false, to_stderr = false, from_modprobe = false;
+        struct pgs_log log;
+        log_init_stderr(&log, "pgs-early");
         static const struct option opts[] = {
                 { "sysroot", required_argument, NULL, 'r' }, { "dry-run", no_argument, NULL, 'n' },
                 { "sriov", required_argument, NULL, 's' },   { "modprobe", required_argument, NULL, 'm' },
@@ -70,7 +72,8 @@ int main(int argc, char **argv)
                 }
         }
         if (optind < argc) {
-                fprintf(stderr, "pgs-early: unexpected argument '%s'\n%s", argv[optind], usage);
+                log_msg(&log, PGS_LOG_INFO, "unexpected argument '%s'", argv[optind]);
+                fputs(usage, stderr);
                 return PGS_EXIT_USAGE;
         }
 
@@ -81,8 +84,6 @@ int main(int argc, char **argv)
                 return PGS_EXIT_OK;
         setenv("PGS_EARLY_RUNNING", "1", 1);
 
-        struct pgs_log log;
-        log_init_stderr(&log, "pgs-early");
         struct pci_addr a;
         /* udev passes %k: the kernel name, which for PCI is the full address */
         if (sriov && pci_addr_parse(sriov, &a) < 0) {
@@ -125,15 +126,19 @@ int main(int argc, char **argv)
                 if (lock == -ETIMEDOUT)
                         log_msg(&log, PGS_LOG_WARNING, "another pgs-early holds /run/pgs/early.lock for 20 s; going on");
         }
-        early_run(&c);
+        rc = early_plan(&c);
+        if (rc < 0)
+                log_msg(&log, PGS_LOG_ERR, "cannot list PCI devices (/sys/bus/pci/devices): %s", strerror(-rc));
+        else if (dry_run)
+                early_print_plan(&c, stdout);
+        else
+                early_apply(&c);
         if (!dry_run && c.n_out > 0) {
-                rc = early_write_state(&c);
+                rc = early_report(&c);
                 if (rc < 0)
                         log_msg(&log, PGS_LOG_WARNING, "cannot write /run/pgs/early: %s", strerror(-rc));
         }
         int code = early_exit_code(&c);
-        if (dry_run && c.n_out == 0 && c.asked == 0)
-                puts("nothing to do: no device selected, no SR-IOV PF configured");
         early_free(&c);
         if (lock >= 0)
                 close(lock);
