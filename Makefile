@@ -115,9 +115,13 @@ $(B)/test/libfakesys.so: tests/fake/preload.c tests/fake/fakesys.c tests/fake/fa
 $(B)/test/fakesys: tests/fake/tool.c tests/fake/fakesys.c tests/fake/fakesys.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCFLAGS) -o $@ tests/fake/tool.c tests/fake/fakesys.c
-$(B)/test/unit: $(wildcard tests/unit/*.c tests/unit/*.h boot-entry/*.h) boot-entry/kparams.c $(SHARED_HDR) $(B)/libpgs.a
+# unit: the pure logic of every room (pgs-early's plan on fake trees built
+# with tests/fake's builder; the domain XML parse with libxml2)
+UNIT_SRC := $(wildcard tests/unit/*.c) boot-entry/kparams.c tests/fake/fakesys.c qemu-hook/domain.c \
+            $(filter-out initramfs/pgs-early.c,$(EARLY_SRC))
+$(B)/test/unit: $(UNIT_SRC) $(wildcard tests/unit/*.h initramfs/*.h qemu-hook/*.h boot-entry/*.h tests/fake/*.h) $(SHARED_HDR) $(B)/libpgs.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALLCFLAGS) -o $@ $(wildcard tests/unit/*.c) boot-entry/kparams.c $(B)/libpgs.a
+	$(CC) $(ALLCFLAGS) $(XML_CFLAGS) -o $@ $(UNIT_SRC) $(B)/libpgs.a $(XML_LIBS)
 $(B)/test/readstdin: tests/bench/readstdin.c
 	@mkdir -p $(dir $@)
 	$(MUSLCC) -static -Os -o $@ $<

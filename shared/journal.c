@@ -199,13 +199,15 @@ int journal_hold_set(struct journal *j, const char *path, const char *value)
 }
 
 /* the value of an exclusion record: orig minus every holder's CPUs */
-static int excl_value(const char *rec, const char *skip_uuid, char *buf, size_t size, bool *ret_any)
+int journal_excl_value(const char *rec, const char *skip_uuid, char *buf, size_t size, bool *ret_any)
 {
         char orig[1024] = "", kind[8] = "list", base[1024] = "";
         unsigned ncpus = 0;
         struct cpuset excl = { 0 }, val = { 0 };
         bool any = false;
         char *copy = strdup(rec), *save;
+        if (!copy)
+                return -ENOMEM;
         for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
                 char u[40], list[1024];
                 if (!strncmp(l, "orig ", 5))
@@ -273,7 +275,7 @@ int journal_hold_exclude(struct journal *j, const char *path, const struct cpuse
                 snprintf(st + l, 1200, "holder %s excl=%s\n", j->uuid, list);
         }
         char value[1024];
-        rc = excl_value(st, NULL, value, sizeof(value), NULL);
+        rc = journal_excl_value(st, NULL, value, sizeof(value), NULL);
         if (rc == 0)
                 rc = append(j->root, j->path, "hold %s\n", path);
         if (rc == 0)
@@ -346,7 +348,7 @@ static int undo_hold(const struct pgs_root *r, const struct journal_ops *ops, co
                 /* an exclusion record: recompute without this holder */
                 char value[1024], h2[64];
                 bool any = false;
-                int rc = excl_value(st, uuid, value, sizeof(value), &any);
+                int rc = journal_excl_value(st, uuid, value, sizeof(value), &any);
                 snprintf(h2, sizeof(h2), "holder %s ", uuid);
                 char *p = strstr(st, h2);
                 if (p) {

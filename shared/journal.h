@@ -100,6 +100,10 @@ int journal_hold_set(struct journal *j, const char *path, const char *value);
  * (ncpus wide), else a CPU list. -ENOSPC when nothing would be left. */
 int journal_hold_exclude(struct journal *j, const char *path, const struct cpuset *cpus, const struct cpuset *base, bool mask,
                          unsigned ncpus);
+/* The value of an exclusion record (run/pgs/shared/<key>: orig, format,
+ * base, holder UUID excl=LIST lines): orig minus every holder's CPUs but
+ * skip_uuid's. *ret_any: some holder is left. -ENOSPC when nothing is left. */
+int journal_excl_value(const char *rec, const char *skip_uuid, char *buf, size_t size, bool *ret_any);
 /* base: the CPUs an empty original means (cgroup cpuset.cpus "" = all). On a
  * failed write the record is taken back and a `drop PATH` line journaled, so
  * the caller may skip that file (a managed IRQ answers EIO). */

@@ -227,6 +227,10 @@ static void make_dev(const char *addr, const char *vendor, const char *device, c
         unsigned long v = strtoul(vendor, NULL, 16), d = strtoul(device, NULL, 16), c = strtoul(class, NULL, 16);
         snprintf(t, sizeof(t), "pci:v%08lXd%08lXsv%08lXsd%08Xbc%02lXsc%02lXi%02lX\n", v, d, v, 1u, c >> 16, (c >> 8) & 0xff, c & 0xff);
         put(P(p, DEVDIR "/%s/modalias", addr), t);
+        /* pci-sysfs.c: every VGA-class device has boot_vga (1 only for the
+         * one the firmware used); other classes have none */
+        if ((c >> 8) == 0x0300)
+                put(P(p, DEVDIR "/%s/boot_vga", addr), "0\n");
         mkdirs(P(p, "sys/bus/pci/devices"));
         snprintf(t, sizeof(t), "../../../devices/pci0000:00/%s", addr);
         symlink(t, P(p, "sys/bus/pci/devices/%s", addr));

@@ -278,6 +278,8 @@ TEST(rooted_escape)
 }
 
 void test_kparams(void);
+void test_early(void);
+void test_logic(void);
 
 int main(void)
 {
@@ -291,6 +293,8 @@ int main(void)
         rooted_io();
         rooted_escape();
         early_state_lines();
+        test_early();
+        test_logic();
         printf("1..%d\n", tap_n);
         return tap_failed != 0;
 }
