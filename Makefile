@@ -29,7 +29,10 @@ ALLCFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(CPPFLAGS) -MMD -MP
 B := build
 
 SHARED_SRC := $(wildcard shared/*.c)
-SHARED_HDR := $(wildcard shared/*.h)
+SHARED_HDR := $(wildcard shared/*.h shared/host/*.h)
+# the host tier: libkmod and libpci, for the dynamic programs only
+HOST_SRC   := $(wildcard shared/host/*.c)
+HOST_LIBS  := $(shell pkg-config --libs libkmod libpci 2>/dev/null)
 EARLY_SRC  := $(wildcard initramfs/*.c)
 # the hook's features (their journal kinds undo for pgs restore), not its mains
 HOOK_LIB_SRC := $(filter-out qemu-hook/front.c qemu-hook/worker.c qemu-hook/domain.c,$(wildcard qemu-hook/*.c))
@@ -47,8 +50,8 @@ $(B)/pgs-qemu-hook: $(B)/musl/qemu-hook/front.o $(B)/musl/libpgs.a
 $(B)/host/qemu-hook/%.o: qemu-hook/%.c $(SHARED_HDR) $(wildcard qemu-hook/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCFLAGS) $(XML_CFLAGS) -c -o $@ $<
-$(B)/pgs-qemu-hook-xml: $(B)/host/qemu-hook/worker.o $(B)/host/qemu-hook/domain.o $(HOOK_LIB_SRC:%.c=$(B)/host/%.o) $(B)/libpgs.a
-	$(CC) -o $@ $^ $(XML_LIBS)
+$(B)/pgs-qemu-hook-xml: $(B)/host/qemu-hook/worker.o $(B)/host/qemu-hook/domain.o $(HOOK_LIB_SRC:%.c=$(B)/host/%.o) $(B)/libpgs-host.a $(B)/libpgs.a
+	$(CC) -o $@ $^ $(XML_LIBS) $(HOST_LIBS)
 
 # --- installer files, with the real paths substituted -------------------------
 # build/installers/ mirrors what is installed: initramfs-tools/, dracut/90pgs/,
@@ -90,6 +93,8 @@ $(B)/musl/%.o: %.c $(SHARED_HDR) $(wildcard initramfs/*.h)
 
 $(B)/libpgs.a: $(SHARED_SRC:%.c=$(B)/host/%.o)
 	$(AR) rcs $@ $^
+$(B)/libpgs-host.a: $(HOST_SRC:%.c=$(B)/host/%.o)
+	$(AR) rcs $@ $^
 $(B)/musl/libpgs.a: $(SHARED_SRC:%.c=$(B)/musl/%.o)
 	$(AR) rcs $@ $^
 
@@ -98,12 +103,12 @@ $(B)/pgs-early: $(EARLY_SRC:%.c=$(B)/musl/%.o) $(B)/musl/libpgs.a
 	$(MUSLCC) -static -Wl,--gc-sections -o $@ $^
 	strip -o $@.stripped $@ 2>/dev/null || true
 
-$(B)/pgs: $(CLI_SRC:%.c=$(B)/host/%.o) $(B)/libpgs.a
-	$(CC) -o $@ $^
+$(B)/pgs: $(CLI_SRC:%.c=$(B)/host/%.o) $(B)/libpgs-host.a $(B)/libpgs.a
+	$(CC) -o $@ $^ $(HOST_LIBS)
 
 # --- test builds: the same sources, dynamic, so the fake kernel can be preloaded
 TEST_BINS := $(B)/test/pgs-early $(B)/test/libfakesys.so $(B)/test/fakesys $(B)/test/unit $(B)/test/timeit \
-             $(B)/test/readstdin $(B)/test/xmlonly $(B)/test/fragment
+             $(B)/test/readstdin $(B)/test/xmlonly $(B)/test/fragment $(B)/test/kmods/.done
 test-build: $(TEST_BINS)
 
 $(B)/test/pgs-early: $(EARLY_SRC:%.c=$(B)/host/%.o) $(B)/libpgs.a
@@ -122,6 +127,11 @@ UNIT_SRC := $(wildcard tests/unit/*.c) boot-entry/kparams.c tests/fake/fakesys.c
 $(B)/test/unit: $(UNIT_SRC) $(wildcard tests/unit/*.h initramfs/*.h qemu-hook/*.h boot-entry/*.h tests/fake/*.h) $(SHARED_HDR) $(B)/libpgs.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCFLAGS) $(XML_CFLAGS) -o $@ $(UNIT_SRC) $(B)/libpgs.a $(XML_LIBS)
+# module trees libkmod reads (stub .ko files, the real depmod): tests/fake/mkmods
+$(B)/test/kmods/.done: tests/fake/mkmods
+	@mkdir -p $(dir $@)
+	CC=$(CC) tests/fake/mkmods $(B)/test/kmods
+	touch $@
 $(B)/test/readstdin: tests/bench/readstdin.c
 	@mkdir -p $(dir $@)
 	$(MUSLCC) -static -Os -o $@ $<
@@ -144,11 +154,13 @@ FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover
 FUZZ_SECONDS ?= 60
 FUZZ_NAMES   := config cpulist kparams boot journal early_state domain
 FUZZ_BINS    := $(FUZZ_NAMES:%=$(B)/fuzz/fuzz_%)
-FUZZ_SRC_boot        := $(wildcard boot-entry/*.c) cli/status.c
+FUZZ_SRC_boot        := $(wildcard boot-entry/*.c) cli/status.c $(HOST_SRC)
+FUZZ_LIBS_boot       := $(HOST_LIBS)
 FUZZ_SRC_kparams     := boot-entry/kparams.c
 FUZZ_SRC_early_state := cli/status.c
 FUZZ_SRC_domain      := qemu-hook/domain.c
-FUZZ_SRC_journal     := $(HOOK_LIB_SRC)
+FUZZ_SRC_journal     := $(HOOK_LIB_SRC) $(HOST_SRC)
+FUZZ_LIBS_journal    := $(HOST_LIBS)
 FUZZ_LIBS_domain     := $(XML_LIBS)
 fuzz-build: $(FUZZ_BINS)
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(SHARED_SRC) $(SHARED_HDR) $(wildcard boot-entry/* cli/* qemu-hook/*)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "qemu-hook/hook.h"
+#include "shared/host/kmod.h"
 #include "shared/pci.h"
 #include "shared/proc.h"
 #include "shared/procscan.h"
@@ -185,6 +186,28 @@ static int unbind_bounded(const struct hook *h, const struct pci_dev *d)
         return rc;
 }
 
+/* modprobe vfio-pci, through libkmod for the running kernel: its reason
+ * when it cannot (an install line, signing, lockdown) */
+static int load_vfio(const struct pgs_root *r, char *why, size_t size)
+{
+        char kver[128];
+        struct hkmod k;
+        int rc = hkmod_running_kernel(r, kver, sizeof(kver));
+        if (rc < 0) {
+                snprintf(why, size, "cannot tell the running kernel (/proc/sys/kernel/osrelease: %s)", strerror(-rc));
+                return rc;
+        }
+        if ((rc = hkmod_open(&k, r, kver)) < 0) {
+                snprintf(why, size, "libkmod: %s", strerror(-rc));
+                return rc;
+        }
+        rc = hkmod_load(&k, "vfio-pci", why, size);
+        if (rc == 0)
+                why[0] = '\0';
+        hkmod_close(&k);
+        return rc;
+}
+
 /* PCI hostdevs: refuse when something holds the GPU (libvirt's own unbind
  * would hang); with managed='no' and <pgs:handover/>, move it to vfio-pci —
  * never the boot VGA device, and a device of a class other than display,
@@ -224,9 +247,10 @@ int handover_prepare(const struct hook *h)
                         return -EPERM;
                 }
                 if (!pci_driver_loaded(r, "vfio-pci")) {
-                        char *argv[] = { "modprobe", "-q", "vfio-pci", NULL };
-                        if (run_cmd(argv, 15000, true) != 0 || !pci_driver_loaded(r, "vfio-pci")) {
-                                hook_say(h, "hostdev %s: vfio-pci cannot be loaded (modprobe vfio-pci)", dev.name);
+                        char why[600];
+                        if (load_vfio(r, why, sizeof(why)) < 0 || !pci_driver_loaded(r, "vfio-pci")) {
+                                hook_say(h, "hostdev %s: vfio-pci cannot be loaded: %s", dev.name,
+                                         pci_driver_loaded(r, "vfio-pci") || why[0] ? why : "it loaded, but registered no vfio-pci driver");
                                 return -ENOENT;
                         }
                 }

@@ -18,6 +18,14 @@ fk_setup() {
   export PGS_FAKE_ROOT=$R
 }
 fk() { "$TB/fakesys" "$1" "$R" "${@:2}"; }
+# a kernel's modules as libkmod reads them (tests/fake/mkmods) and, with
+# "running", proc/sys/kernel/osrelease naming it
+fk_kmods() {
+  mkdir -p "$R/lib/modules" "$R/proc/sys/kernel"
+  cp -a "$TB/kmods/lib/modules/$1" "$R/lib/modules/"
+  [ "${2:-}" = running ] && echo "$1" > "$R/proc/sys/kernel/osrelease"
+  return 0
+}
 
 # the machine most tests start from: boot VGA iGPU, a root port, an NVIDIA
 # Turing card (VGA, HDA, xHCI, UCSI) in one group with its root port, an NVMe

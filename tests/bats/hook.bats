@@ -475,7 +475,7 @@ gpu_host() {
   fk add 0000:00:02.0 8086:3e92 0x030000 group=0 boot_vga=1 driver=i915
   fk add 0000:01:00.0 1234:1111 0x030000 group=1 boot_vga=0 driver=bochs-drm
   mkdir -p "$R/sys/devices/pci0000:00/0000:01:00.0/drm/card1" "$R/sys/devices/pci0000:00/0000:01:00.0/drm/renderD129"
-  mkdir -p "$BATS_TEST_TMPDIR/bin"; ln -sf "$TB/fakesys" "$BATS_TEST_TMPDIR/bin/modprobe"
+  fk_kmods 6.1.0-pgs running
 }
 hookp() { PATH="$BATS_TEST_TMPDIR/bin:$PATH" hook "$@"; }
 
@@ -653,4 +653,52 @@ EOS
   ! grep -q REJECTED "$R/calls.log"
   grep -qx 'systemctl show -p AllowedCPUs --value system.slice' "$R/calls.log"
   grep -qx 'systemctl set-property --runtime system.slice AllowedCPUs=0-1,4-7' "$R/calls.log"
+}
+
+@test "the hook loads vfio-pci through libkmod for the running kernel, with no modprobe anywhere" {
+  gpu_host
+  rm -f "$BATS_TEST_TMPDIR/bin/modprobe"
+  [ ! -e "$R/sys/bus/pci/drivers/vfio-pci" ]
+  pcixml vm $UUID1 "<pgs:handover/>" no 01 00 0 > "$BATS_TEST_TMPDIR/x"
+  run hookp vm prepare begin < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 0 ]
+  [ -d "$R/sys/bus/pci/drivers/vfio-pci" ]
+  [ "$(drv 0000:01:00.0)" = vfio-pci ]
+  run hookp vm release end < "$BATS_TEST_TMPDIR/x"
+  [ "$(drv 0000:01:00.0)" = bochs-drm ]
+}
+
+@test "vfio-pci that cannot be loaded: libkmod's reason (install line, signature, no module), nothing changed" {
+  gpu_host
+  pcixml vm $UUID1 "<pgs:handover/>" no 01 00 0 > "$BATS_TEST_TMPDIR/x"
+  before=$(state)
+  mkdir -p "$R/etc/modprobe.d"
+  printf 'blacklist vfio-pci\ninstall\tvfio-pci /bin/false\n' > "$R/etc/modprobe.d/no-vfio.conf"
+  run hookp vm prepare begin < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"hostdev 0000:01:00.0: vfio-pci cannot be loaded: modprobe.d says 'install vfio-pci /bin/false'"* ]]
+  [ "$(drv 0000:01:00.0)" = bochs-drm ]
+  [ "$(state)" = "$before" ]
+  rm "$R/etc/modprobe.d/no-vfio.conf"
+  echo 129 > "$R/.fake/modules/vfio-pci.refuse"
+  run hookp vm prepare begin < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"the kernel refused vfio-pci: its signature is missing or not trusted"* ]]
+  [ "$(state)" = "$before" ]
+  rm "$R/.fake/modules/vfio-pci.refuse"
+  echo 6.9.9-other > "$R/proc/sys/kernel/osrelease"
+  run hookp vm prepare begin < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"kernel 6.9.9-other has no vfio-pci module"* ]]
+  [ "$(drv 0000:01:00.0)" = bochs-drm ]
+}
+
+@test "a blacklist line does not stop loading vfio-pci by name (modprobe's rule)" {
+  gpu_host
+  mkdir -p "$R/usr/lib/modprobe.d"
+  printf 'blacklist vfio-pci\nblacklist vfio_pci\n' > "$R/usr/lib/modprobe.d/bl.conf"
+  pcixml vm $UUID1 "<pgs:handover/>" no 01 00 0 > "$BATS_TEST_TMPDIR/x"
+  run hookp vm prepare begin < "$BATS_TEST_TMPDIR/x"
+  [ "$status" -eq 0 ]
+  [ "$(drv 0000:01:00.0)" = vfio-pci ]
 }

@@ -793,3 +793,25 @@ int fake_numa_pool(const char *root, unsigned node, unsigned long kib, unsigned 
         put(P(p, ".fake/node%u-hugepages-%lukB-used", node, kib), "0\n");
         return 0;
 }
+
+int fake_insmod(const char *root, const char *path)
+{
+        R = root;
+        size_t rl = strlen(root);
+        if (strncmp(path, root, rl) || path[rl] != '/')
+                return -EPERM;
+        const char *b = strrchr(path, '/') + 1;
+        char name[256], p[4096], v[32];
+        snprintf(name, sizeof(name), "%s", b);
+        char *dot = strstr(name, ".ko");
+        if (!dot)
+                return -ENOEXEC;
+        *dot = '\0';
+        if (get(P(p, ".fake/modules/%s.refuse", name), v, sizeof(v)) >= 0)
+                return -atoi(v);
+        if (!exists(P(p, ".fake/modules/%s", name)))
+                return -ENOEXEC;
+        if (exists(P(p, "sys/bus/pci/drivers/%s", name)))
+                return -EEXIST;
+        return fake_load_driver(root, name);
+}

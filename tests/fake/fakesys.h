@@ -33,6 +33,11 @@ int fake_init(const char *root);
 int fake_add_device(const char *root, const char *addr, const char *id, const char *class, int nargs, char **args);
 int fake_module_add(const char *root, const char *name, int nids, char **ids);
 int fake_load_driver(const char *root, const char *name);
+/* finit_module on a module file: its name is the file's (vfio-pci.ko); the
+ * module must be in the catalogue (-ENOEXEC: not a module this kernel
+ * takes). ROOT/.fake/modules/NAME.refuse holding an errno number makes the
+ * kernel refuse it (129, EKEYREJECTED: a signature it does not trust). */
+int fake_insmod(const char *root, const char *path);
 
 #include <stdbool.h>
 /* a hugepage pool of kib-sized pages holding nr (used of them in use); the
