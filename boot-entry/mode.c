@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "boot-entry/boot.h"
+#include "shared/host/kmod.h"
 #include "shared/pci.h"
 
 /* ---- what a mode needs -------------------------------------------------- */
@@ -94,6 +95,36 @@ static int check_isolate(struct boot *b, const char *list)
                     list);
 }
 
+/* SR-IOV needs a driver that creates VFs in the kernel the next boot starts
+ * (the newest under /lib/modules): i915 with max_vfs (i915-sriov-dkms; the
+ * upstream i915 has none) or xe. Read with libkmod, so a module built in
+ * counts too. */
+static int check_sriov_driver(struct boot *b, const struct want *w)
+{
+        char kver[128];
+        if (hkmod_newest_kernel(&b->root, kver, sizeof(kver)) < 0) {
+                fprintf(stderr, "pgs boot: no kernel with a module index under /lib/modules: whether its driver offers max_vfs is not checked\n");
+                return 0;
+        }
+        struct hkmod k;
+        if (hkmod_open(&k, &b->root, kver) < 0)
+                return fail("sriov: cannot read the modules of kernel %s", kver);
+        bool xe = hkmod_has_param(&k, "xe", "max_vfs") > 0, i915 = hkmod_has_param(&k, "i915", "max_vfs") > 0;
+        bool has_i915 = hkmod_module(&k, "i915") > 0;
+        hkmod_close(&k);
+        if (w->driver && !strcmp(w->driver, "xe")) {
+                if (!xe)
+                        return fail("sriov --driver xe: kernel %s (the newest installed) has no xe module with max_vfs; nothing changed", kver);
+                return 0;
+        }
+        if (i915)
+                return 0;
+        if (xe)
+                return fail("sriov: kernel %s's i915 has no max_vfs parameter, but its xe has: use --driver xe; nothing changed", kver);
+        return fail("sriov: kernel %s (the newest installed) has %s and no xe: no driver would create VFs. Install i915-sriov-dkms for it; nothing changed",
+                    kver, has_i915 ? "an i915 without the max_vfs parameter (upstream i915 has none)" : "no i915 module");
+}
+
 int desired_params(struct boot *b, const struct want *w, struct words *ret, bool *ret_kvmgt)
 {
         *ret = (struct words){ 0 };
@@ -135,6 +166,8 @@ int desired_params(struct boot *b, const struct want *w, struct words *ret, bool
                 if (n < 1 || n > 7)
                         return fail(n < 0 ? "sriov: how many VFs? Give --vfs N, or [sriov] 0000:00:02.0 = N in /etc/pgs.conf"
                                           : "sriov: %d VFs: an Intel iGPU offers 1 to 7", n);
+                if (check_sriov_driver(b, w) < 0)
+                        return -1;
                 if (w->driver && !strcmp(w->driver, "xe")) {
                         add_word(ret, "xe.max_vfs=%d", n);
                 } else {

@@ -457,3 +457,34 @@ grub_usable() {
   [[ "$output" == *"current parameters     quiet"* ]]
   [[ "$output" == *"still needed           intel_iommu=on iommu=pt i915.enable_gvt=1"* ]]
 }
+
+# the next boot's kernel is the newest under /lib/modules (tests/fake/mkmods)
+kmods() { mkdir -p "$R/lib/modules"; for k in "$@"; do cp -a "$TOP/build/test/kmods/lib/modules/$k" "$R/lib/modules/"; done; }
+
+@test "sriov is refused when the next kernel's i915 has no max_vfs and there is no xe; accepted with i915-sriov-dkms or xe" {
+  mkroot endeavouros
+  before=$(cat "$R/etc/kernel/cmdline")
+  kmods 6.1.0-pgs
+  run pgsb apply --mode sriov --vfs 2
+  [ "$status" -eq 64 ]
+  [[ "$output" == *"sriov: kernel 6.1.0-pgs (the newest installed) has an i915 without the max_vfs parameter (upstream i915 has none) and no xe: no driver would create VFs. Install i915-sriov-dkms for it; nothing changed"* ]]
+  [ "$(cat "$R/etc/kernel/cmdline")" = "$before" ]
+  [ ! -e "$R/var/lib/pgs/boot" ]
+  # the newest kernel decides, in version order (6.8 after 6.1)
+  kmods 6.8.0-sriov
+  pgsb apply --mode sriov --vfs 2
+  grep -q 'i915.enable_guc=3 i915.max_vfs=2$' "$R/etc/kernel/cmdline"
+  pgsb revert
+  # a kernel whose xe has max_vfs: i915 is refused with the way out, --driver xe accepted
+  kmods 6.12.0-xe
+  run pgsb apply --mode sriov --vfs 2
+  [ "$status" -eq 64 ]
+  [[ "$output" == *"kernel 6.12.0-xe's i915 has no max_vfs parameter, but its xe has: use --driver xe"* ]]
+  pgsb apply --mode sriov --vfs 2 --driver xe
+  grep -q 'xe.max_vfs=2$' "$R/etc/kernel/cmdline"
+  pgsb revert
+  rm -r "$R/lib/modules/6.12.0-xe"
+  run pgsb apply --mode sriov --vfs 2 --driver xe
+  [ "$status" -eq 64 ]
+  [[ "$output" == *"sriov --driver xe: kernel 6.8.0-sriov (the newest installed) has no xe module with max_vfs"* ]]
+}
