@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "shared/command.h"
+#include "shared/host/kmod.h"
 #include "shared/diff.h"
 #include "shared/proc.h"
 #include "shared/root.h"
@@ -408,6 +409,33 @@ static void scan_words(struct ctx *c, const char *text, const char *what)
         }
 }
 
+/* modprobe.d as modprobe reads it (libkmod: every directory, tabs, the
+ * file that wins): vfio-pci options with ids=, and an install line for
+ * vfio-pci that would replace loading it */
+static void report_modprobe_d(struct ctx *c)
+{
+        char kver[128] = "", v[1024], where[600];
+        struct hkmod k;
+        if (hkmod_running_kernel(&c->root, kver, sizeof(kver)) < 0 && hkmod_newest_kernel(&c->root, kver, sizeof(kver)) < 0)
+                snprintf(kver, sizeof(kver), "none");
+        if (hkmod_open(&k, &c->root, kver) < 0)
+                return;
+        if (hkmod_options(&k, "vfio-pci", v, sizeof(v)) == 0 && strstr(v, "ids=")) {
+                if (hkmod_config_where(&k, "options", "vfio-pci", "ids=", where, sizeof(where)) < 0)
+                        snprintf(where, sizeof(where), "modprobe.d");
+                printf("  warning: %s: 'options vfio-pci %s' grabs every device with those ids; use [vfio] bind in /etc/pgs.conf instead\n",
+                       where, v);
+                c->warnings++;
+        }
+        if (hkmod_install(&k, "vfio-pci", v, sizeof(v)) == 0 && v[0] && !strstr(v, "pgs-early")) {
+                if (hkmod_config_where(&k, "install", "vfio-pci", "", where, sizeof(where)) < 0)
+                        snprintf(where, sizeof(where), "modprobe.d");
+                printf("  warning: %s: 'install vfio-pci %s': modprobe runs that instead of loading vfio-pci, so nothing can use it\n", where, v);
+                c->warnings++;
+        }
+        hkmod_close(&k);
+}
+
 static void report_underminers(struct ctx *c)
 {
         char buf[8192];
@@ -420,24 +448,7 @@ static void report_underminers(struct ctx *c)
                 if (p)
                         scan_words(c, p, "rd.driver.pre= on the kernel command line");
         }
-        struct dirent **list;
-        int n = fs_scandir(&c->root, "etc/modprobe.d", &list, NULL, alphasort);
-        for (int i = 0; i < n; i++) {
-                char p[512], *t;
-                size_t len;
-                snprintf(p, sizeof(p), "etc/modprobe.d/%s", list[i]->d_name);
-                if (list[i]->d_name[0] != '.' && fs_read_file(&c->root, p, 1 << 20, &t, &len) == 0) {
-                        for (char *l = strtok(t, "\n"); l; l = strtok(NULL, "\n"))
-                                if (!strncmp(l, "options", 7) && (strstr(l, "vfio-pci ") || strstr(l, "vfio_pci ")) && strstr(l, "ids=")) {
-                                        printf("  warning: /%s: '%s' grabs every device with those ids; use [vfio] bind in /etc/pgs.conf instead\n", p, l);
-                                        c->warnings++;
-                                }
-                        free(t);
-                }
-                free(list[i]);
-        }
-        if (n >= 0)
-                free(list);
+        report_modprobe_d(c);
         const char *early[] = { "etc/mkinitcpio.conf", "etc/initramfs-tools/modules", "etc/dracut.conf", NULL };
         for (int i = 0; early[i]; i++) {
                 char *t;

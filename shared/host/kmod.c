@@ -46,10 +46,12 @@ int hkmod_newest_kernel(const struct pgs_root *r, char *buf, size_t size)
         return rc;
 }
 
+static const char *const conf_dirs[] = { "etc/modprobe.d", "run/modprobe.d", "usr/local/lib/modprobe.d", "usr/lib/modprobe.d",
+                                         "lib/modprobe.d" };
+
 int hkmod_open(struct hkmod *k, const struct pgs_root *r, const char *kver)
 {
-        static const char *const dirs[] = { "etc/modprobe.d", "run/modprobe.d", "usr/local/lib/modprobe.d", "usr/lib/modprobe.d",
-                                             "lib/modprobe.d" };
+        const char *const *dirs = conf_dirs;
         char paths[5][4200], moddir[4200], p[300];
         const char *cfg[6];
         const char *base = is_sysroot(r) ? r->dir : "";
@@ -129,9 +131,19 @@ static int copy_out(const char *v, char *buf, size_t size)
         return (size_t)snprintf(buf, size, "%s", v ? v : "") < size ? 0 : -ENAMETOOLONG;
 }
 
-int hkmod_options(struct hkmod *k, const char *name, char *buf, size_t size)
+/* a module by name: its modprobe.d lines apply whether or not this kernel
+ * has it */
+static struct kmod_module *by_name(struct hkmod *k, const char *name)
 {
         struct kmod_module *m = lookup(k, name);
+        if (!m && kmod_module_new_from_name(k->ctx, name, &m) < 0)
+                m = NULL;
+        return m;
+}
+
+int hkmod_options(struct hkmod *k, const char *name, char *buf, size_t size)
+{
+        struct kmod_module *m = by_name(k, name);
         int rc = copy_out(m ? kmod_module_get_options(m) : NULL, buf, size);
         if (m)
                 kmod_module_unref(m);
@@ -140,7 +152,7 @@ int hkmod_options(struct hkmod *k, const char *name, char *buf, size_t size)
 
 int hkmod_install(struct hkmod *k, const char *name, char *buf, size_t size)
 {
-        struct kmod_module *m = lookup(k, name);
+        struct kmod_module *m = by_name(k, name);
         int rc = copy_out(m ? kmod_module_get_install_commands(m) : NULL, buf, size);
         if (m)
                 kmod_module_unref(m);
@@ -189,4 +201,51 @@ int hkmod_load(struct hkmod *k, const char *name, char *why, size_t size)
         }
         kmod_module_unref(m);
         return rc;
+}
+
+static bool same_module(const char *a, const char *b)
+{
+        for (; *a && *b; a++, b++)
+                if (*a != *b && !((*a == '-' || *a == '_') && (*b == '-' || *b == '_')))
+                        return false;
+        return !*a && !*b;
+}
+
+/* The first *.conf file, in kmod's order (a name in an earlier directory
+ * hides the same name in later ones), with a line "KIND MODULE ..." holding
+ * text; its path in buf. For messages: libkmod decides, this says where. */
+int hkmod_config_where(struct hkmod *k, const char *kind, const char *name, const char *text, char *buf, size_t size)
+{
+        for (size_t d = 0; d < sizeof(conf_dirs) / sizeof(conf_dirs[0]); d++) {
+                struct dirent **list;
+                int n = fs_scandir(k->root, conf_dirs[d], &list, NULL, alphasort), found = 0;
+                for (int i = 0; i < n; i++) {
+                        const char *f = list[i]->d_name;
+                        size_t l = strlen(f);
+                        char p[600], *t;
+                        size_t len;
+                        bool hidden = false;
+                        for (size_t e = 0; e < d && !hidden; e++)
+                                hidden = path_fmt(p, sizeof(p), "%s/%s", conf_dirs[e], f) && fs_exists(k->root, p);
+                        if (!found && !hidden && l > 5 && !strcmp(f + l - 5, ".conf") && path_fmt(p, sizeof(p), "%s/%s", conf_dirs[d], f) &&
+                            fs_read_file(k->root, p, 1 << 20, &t, &len) == 0) {
+                                char *save;
+                                for (char *line = strtok_r(t, "\n", &save); line && !found; line = strtok_r(NULL, "\n", &save)) {
+                                        char w1[32], w2[128];
+                                        if (sscanf(line, "%31s %127s", w1, w2) == 2 && !strcmp(w1, kind) && same_module(w2, name) &&
+                                            strstr(line, text)) {
+                                                snprintf(buf, size, "/%s", p);
+                                                found = 1;
+                                        }
+                                }
+                                free(t);
+                        }
+                        free(list[i]);
+                }
+                if (n >= 0)
+                        free(list);
+                if (found)
+                        return 0;
+        }
+        return -ENOENT;
 }

@@ -41,6 +41,11 @@ int hkmod_has_param(struct hkmod *k, const char *name, const char *param);
 int hkmod_options(struct hkmod *k, const char *name, char *buf, size_t size);
 int hkmod_install(struct hkmod *k, const char *name, char *buf, size_t size);
 
+/* Where modprobe.d says it: the first file (in kmod's order) with a line
+ * "KIND MODULE …TEXT…" (- and _ alike in MODULE); "/etc/modprobe.d/x.conf".
+ * -ENOENT when none. libkmod decides what applies; this only names a file. */
+int hkmod_config_where(struct hkmod *k, const char *kind, const char *name, const char *text, char *buf, size_t size);
+
 /* Load a module as modprobe would (dependencies, softdeps, install lines).
  * On failure *why says the reason in words (an install line, signing,
  * lockdown, a missing file). Under a sysroot nothing is inserted into the

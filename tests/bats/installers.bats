@@ -318,3 +318,20 @@ EOS
   [ "$status" -eq 0 ]
   [ "$(cd "$D" && find . -type f)" = "./etc/pgs.conf" ]
 }
+
+@test "status reads modprobe.d as modprobe does: every directory, tabs, a file in /etc hiding its namesake, install lines" {
+  mkgen mkinitcpio
+  pgsi enable
+  mkdir -p "$R/usr/lib/modprobe.d" "$R/run/modprobe.d" "$R/lib/modprobe.d"
+  printf 'options\tvfio_pci\tids=1002:73bf\n' > "$R/usr/lib/modprobe.d/gpu.conf"
+  run pgsi status
+  [[ "$output" == *"/usr/lib/modprobe.d/gpu.conf: 'options vfio-pci ids=1002:73bf' grabs every device with those ids"* ]]
+  # the same file name in /etc hides it: nothing left to warn about
+  printf '# emptied by the admin\n' > "$R/etc/modprobe.d/gpu.conf"
+  run pgsi status
+  [[ "$output" != *"grabs every device with those ids"* ]]
+  printf 'install vfio-pci /bin/false\n' > "$R/run/modprobe.d/no.conf"
+  run pgsi status
+  [ "$status" -eq 2 ]
+  [[ "$output" == *"/run/modprobe.d/no.conf: 'install vfio-pci /bin/false': modprobe runs that instead of loading vfio-pci"* ]]
+}
