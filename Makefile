@@ -157,7 +157,8 @@ FUZZ_BINS    := $(FUZZ_NAMES:%=$(B)/fuzz/fuzz_%)
 FUZZ_SRC_boot        := $(wildcard boot-entry/*.c) cli/status.c $(HOST_SRC)
 FUZZ_LIBS_boot       := $(HOST_LIBS)
 FUZZ_SRC_kparams     := boot-entry/kparams.c
-FUZZ_SRC_early_state := cli/status.c
+FUZZ_SRC_early_state := cli/status.c $(HOST_SRC)
+FUZZ_LIBS_early_state := $(HOST_LIBS)
 FUZZ_SRC_domain      := qemu-hook/domain.c
 FUZZ_SRC_journal     := $(HOOK_LIB_SRC) $(HOST_SRC)
 FUZZ_LIBS_journal    := $(HOST_LIBS)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "shared/command.h"
+#include "shared/host/pcinames.h"
 #include "shared/earlystate.h"
 #include "shared/pci.h"
 #include "shared/root.h"
@@ -80,6 +81,8 @@ int cmd_status(int argc, char **argv)
                 root_close(&root);
                 return PGS_EXIT_FAILED;
         }
+        struct hpci names;
+        hpci_open(&names, &root);
         if (json)
                 fputs("{\"early\":[", stdout);
         else
@@ -108,6 +111,16 @@ int cmd_status(int argc, char **argv)
                         json_str(now);
                         fputs(",\"why\":", stdout);
                         json_str(f[3]);
+                        /* the device's name from the root's pci.ids (libpci), null when unknown */
+                        struct pci_addr a;
+                        struct pci_dev ids = { 0 };
+                        char name[512];
+                        fputs(",\"name\":", stdout);
+                        if (pci_addr_parse(f[0], &a) == 0 && pci_dev_read_ids(&root, f[0], &ids) == 0 &&
+                            hpci_name(&names, ids.vendor, ids.device, name, sizeof(name)) == 0)
+                                json_str(name);
+                        else
+                                fputs("null", stdout);
                         putchar('}');
                 } else {
                         printf("%-13s %-8s %-14s %-14s %s\n", f[0], f[1], now, f[2], f[3]);
@@ -116,6 +129,7 @@ int cmd_status(int argc, char **argv)
         }
         if (json)
                 puts("]}");
+        hpci_close(&names);
         free(text);
         root_close(&root);
         return trouble ? PGS_EXIT_PARTIAL : PGS_EXIT_OK;

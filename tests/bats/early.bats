@@ -408,3 +408,20 @@ setup() {
   [ "$status" -eq 0 ]
   for f in 0 1 2 3; do [ "$(drv 0000:01:00.$f)" = vfio-pci ]; done
 }
+
+@test "pgs status --json names each device from the tree's own pci.ids (libpci), null when it is not listed" {
+  fk_turing_host
+  conf '[vfio]\nbind = auto\n'
+  early
+  mkdir -p "$R/usr/share/misc"
+  printf '# a small pci.ids, the tree'"'"'s own\n10de  NVIDIA Corporation\n\t1e84  TU104 [GeForce RTX 2070 SUPER]\n\t10f8  TU104 HD Audio Controller\n' > "$R/usr/share/misc/pci.ids"
+  run "$TOP/build/pgs" status --sysroot "$R" --json
+  [ "$status" -eq 0 ]
+  [[ "$output" == *'"device":"0000:01:00.0",'*'"name":"NVIDIA Corporation TU104 [GeForce RTX 2070 SUPER]"}'* ]]
+  [[ "$output" == *'"device":"0000:01:00.1",'*'"name":"NVIDIA Corporation TU104 HD Audio Controller"}'* ]]
+  # 10de:1ad8 is not in this list: the vendor alone; the host's own pci.ids is never read
+  [[ "$output" == *'"device":"0000:01:00.2",'*'"name":"NVIDIA Corporation"}'* ]]
+  rm "$R/usr/share/misc/pci.ids"
+  run "$TOP/build/pgs" status --sysroot "$R" --json
+  [[ "$output" == *'"device":"0000:01:00.0",'*'"name":null}'* ]]
+}
