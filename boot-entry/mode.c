@@ -12,6 +12,7 @@
 
 #include "boot-entry/boot.h"
 #include "shared/host/kmod.h"
+#include "shared/log.h"
 #include "shared/pci.h"
 
 /* ---- what a mode needs -------------------------------------------------- */
@@ -52,7 +53,7 @@ static int check_hugepages(struct boot *b, const char *spec)
                 free(t);
         }
         if (!total_kib) {
-                fprintf(stderr, "pgs boot: /proc/meminfo gives no MemTotal: the size of --hugepages %s is not checked\n", spec);
+                log_stderr("pgs boot", "/proc/meminfo gives no MemTotal: the size of --hugepages %s is not checked", spec);
                 return 0;
         }
         unsigned long long want = (unsigned long long)n * (strcmp(size, "1G") ? 2048ULL : 1048576ULL);
@@ -74,7 +75,7 @@ static int check_isolate(struct boot *b, const char *list)
                 return fail("--isolate '%.32s': expected a CPU list like 2-7 or 2,3,6-7 (ranges low to high)", list);
         char buf[4096];
         if (fs_read_str(&b->root, "sys/devices/system/cpu/present", buf, sizeof(buf)) < 0 || cpulist_parse(buf, &present) < 0) {
-                fprintf(stderr, "pgs boot: /sys/devices/system/cpu/present unreadable: --isolate %s is not checked\n", list);
+                log_stderr("pgs boot", "/sys/devices/system/cpu/present unreadable: --isolate %s is not checked", list);
                 return 0;
         }
         for (unsigned c = 0; c < CPU_MAX; c++)
@@ -103,7 +104,7 @@ static int check_sriov_driver(struct boot *b, const struct want *w)
 {
         char kver[128];
         if (hkmod_newest_kernel(&b->root, kver, sizeof(kver)) < 0) {
-                fprintf(stderr, "pgs boot: no kernel with a module index under /lib/modules: whether its driver offers max_vfs is not checked\n");
+                log_stderr("pgs boot", "no kernel with a module index under /lib/modules: whether its driver offers max_vfs is not checked");
                 return 0;
         }
         struct hkmod k;

@@ -13,16 +13,15 @@
 #include <unistd.h>
 
 #include "boot-entry/boot.h"
+#include "shared/log.h"
 
 int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int fail(const char *fmt, ...)
 {
         va_list ap;
-        fputs("pgs boot: ", stderr);
         va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
+        log_vstderr("pgs boot", fmt, ap);
         va_end(ap);
-        fputc('\n', stderr);
         return -1;
 }
 
@@ -271,10 +270,12 @@ int execute(struct boot *b)
         for (size_t k = 0; k < b->n_cmds; k++) {
                 rc = cmd_run(b, &b->cmds[k]);
                 if (rc != 0) {
-                        fail("%s %s%s; every file is put back as it was", b->cmds[k].text,
-                             rc < 0 ? "failed: " : "exited with status ", rc < 0 ? strerror(-rc) : "");
-                        if (rc > 0)
-                                fprintf(stderr, "  (status %d)\n", rc);
+                        char how[80];
+                        if (rc < 0)
+                                snprintf(how, sizeof(how), "failed: %s", strerror(-rc));
+                        else
+                                snprintf(how, sizeof(how), "exited with status %d", rc);
+                        fail("%s %s; every file is put back as it was", b->cmds[k].text, how);
                         int bad = restore_files(b, b->n_edits);
                         state_restore(b, st);
                         if (bad)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "shared/command.h"
+#include "shared/log.h"
 
 static const struct pgs_command commands[] = {
         { "boot", "kernel parameters for a mode, on this system's bootloader (show, apply, revert)", cmd_boot },
@@ -67,7 +68,7 @@ int main(int argc, char **argv)
                         sysroot = argv[i + 1];
                         i += 2;
                 } else {
-                        fprintf(stderr, "pgs: %s needs a directory\n", argv[i]);
+                        log_stderr("pgs", "%s needs a directory", argv[i]);
                         return PGS_EXIT_USAGE;
                 }
         }
@@ -99,13 +100,15 @@ int main(int argc, char **argv)
                 av[n] = NULL;
                 return commands[k].run(n, av);
         }
-        fprintf(stderr, "pgs: unknown command '%.64s'", cmd);
-        for (size_t k = 0; k < N_COMMANDS; k++)
-                if (distance(cmd, commands[k].name) <= 2 || (strlen(cmd) >= 3 && !strncmp(cmd, commands[k].name, strlen(cmd)))) {
-                        fprintf(stderr, "; did you mean '%s'?", commands[k].name);
-                        break;
-                }
-        fputs("\n\n", stderr);
+        const char *near = NULL;
+        for (size_t k = 0; k < N_COMMANDS && !near; k++)
+                if (distance(cmd, commands[k].name) <= 2 || (strlen(cmd) >= 3 && !strncmp(cmd, commands[k].name, strlen(cmd))))
+                        near = commands[k].name;
+        if (near)
+                log_stderr("pgs", "unknown command '%.64s'; did you mean '%s'?", cmd, near);
+        else
+                log_stderr("pgs", "unknown command '%.64s'", cmd);
+        fputc('\n', stderr);
         usage(stderr);
         return PGS_EXIT_USAGE;
 }

@@ -11,6 +11,7 @@
 #include "shared/host/pcinames.h"
 #include "shared/earlystate.h"
 #include "shared/pci.h"
+#include "shared/log.h"
 #include "shared/root.h"
 
 static const char status_usage[] =
@@ -57,7 +58,7 @@ int cmd_status(int argc, char **argv)
         struct pgs_root root;
         int rc = root_open(&root, sysroot);
         if (rc < 0) {
-                fprintf(stderr, "pgs status: %s: %s\n", sysroot, strerror(-rc));
+                log_stderr("pgs status", "%s: %s", sysroot, strerror(-rc));
                 return PGS_EXIT_USAGE;
         }
         char *text = NULL;
@@ -71,12 +72,12 @@ int cmd_status(int argc, char **argv)
                 return PGS_EXIT_OK;
         }
         if (rc < 0) {
-                fprintf(stderr, "pgs status: /run/pgs/early: %s\n", strerror(-rc));
+                log_stderr("pgs status", "/run/pgs/early: %s", strerror(-rc));
                 root_close(&root);
                 return PGS_EXIT_FAILED;
         }
         if (strncmp(text, EARLY_STATE_HEADER, strlen(EARLY_STATE_HEADER)) != 0) {
-                fprintf(stderr, "pgs status: /run/pgs/early: not a format this pgs knows (expected '# pgs-early 1')\n");
+                log_stderr("pgs status", "/run/pgs/early: not a format this pgs knows (expected '# pgs-early 1')");
                 free(text);
                 root_close(&root);
                 return PGS_EXIT_FAILED;

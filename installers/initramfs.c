@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "shared/command.h"
+#include "shared/log.h"
 #include "shared/host/kmod.h"
 #include "shared/diff.h"
 #include "shared/proc.h"
@@ -60,11 +61,9 @@ static int err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int err(const char *fmt, ...)
 {
         va_list ap;
-        fputs("pgs initramfs: ", stderr);
         va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
+        log_vstderr("pgs initramfs", fmt, ap);
         va_end(ap);
-        fputc('\n', stderr);
         return -1;
 }
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "shared/journal.h"
+#include "shared/log.h"
 #include "shared/root.h"
 
 #ifndef PGS_LIBDIR
@@ -26,7 +27,7 @@
 static void die_msg(const char *msg)
 {
         /* libvirt shows a failing hook's stderr in virsh start's error */
-        fprintf(stderr, "pgs-qemu-hook: %s\n", msg);
+        log_stderr("pgs-qemu-hook", "%s", msg);
 }
 
 int main(int argc, char **argv)
@@ -97,6 +98,6 @@ int main(int argc, char **argv)
                 worker = PGS_LIBDIR "/pgs-qemu-hook-xml";
         argv[0] = (char *)worker;
         execv(worker, argv);
-        fprintf(stderr, "pgs-qemu-hook: cannot run %s: %s\n", worker, strerror(errno));
+        log_stderr("pgs-qemu-hook", "cannot run %s: %s", worker, strerror(errno));
         return 1;
 }

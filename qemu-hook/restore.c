@@ -15,6 +15,7 @@
 #include "shared/command.h"
 #include "shared/journal.h"
 #include "shared/procscan.h"
+#include "shared/log.h"
 #include "shared/root.h"
 
 /* is pid a QEMU? its executable is a QEMU binary (qemu-system-*, qemu-kvm) */
@@ -107,18 +108,18 @@ int cmd_restore(int argc, char **argv)
                 }
         }
         if (optind + 1 < argc) {
-                fprintf(stderr, "pgs restore: unexpected '%.64s': one domain at a time\n", argv[optind + 1]);
+                log_stderr("pgs restore", "unexpected '%.64s': one domain at a time", argv[optind + 1]);
                 return PGS_EXIT_USAGE;
         }
         const char *want = optind < argc ? argv[optind] : NULL;
         struct pgs_root root;
         if (root_open(&root, sysroot) < 0) {
-                fprintf(stderr, "pgs restore: --sysroot %s: cannot open it\n", sysroot);
+                log_stderr("pgs restore", "--sysroot %s: cannot open it", sysroot);
                 return PGS_EXIT_USAGE;
         }
         int lock = dry ? -1 : journal_lock(&root, 30000);
         if (!dry && lock < 0) {
-                fprintf(stderr, "pgs restore: cannot take /run/pgs/lock: %s\n",
+                log_stderr("pgs restore", "cannot take /run/pgs/lock: %s",
                         lock == -EPERM ? "/run/pgs or /run/pgs/shared is a link, not ours, or writable by others; not trusting it"
                                        : strerror(-lock));
                 return PGS_EXIT_FAILED;
@@ -134,7 +135,7 @@ int cmd_restore(int argc, char **argv)
                                 found++;
                                 long pid = qemu_running(&root, u, name);
                                 if (pid) {
-                                        fprintf(stderr, "pgs restore: %s (%s): its QEMU is still running (pid %ld); libvirt releases it when it stops\n",
+                                        log_stderr("pgs restore", "%s (%s): its QEMU is still running (pid %ld); libvirt releases it when it stops",
                                                 name, u, pid);
                                         failed++;
                                 } else if (dry) {
@@ -143,7 +144,7 @@ int cmd_restore(int argc, char **argv)
                                         printf("restoring %s (%s)\n", name, u);
                                         int rc = journal_undo(&root, &hook_journal_ops, u, say, NULL);
                                         if (rc < 0) {
-                                                fprintf(stderr, "pgs restore: %s: %s; the journal stays\n", name, strerror(-rc));
+                                                log_stderr("pgs restore", "%s: %s; the journal stays", name, strerror(-rc));
                                                 failed++;
                                         } else {
                                                 printf("restored %s (%s)\n", name, u);
@@ -158,7 +159,7 @@ int cmd_restore(int argc, char **argv)
                 free(list);
         journal_unlock(lock);
         if (want && !found) {
-                fprintf(stderr, "pgs restore: no journal for '%.64s' in /run/pgs\n", want);
+                log_stderr("pgs restore", "no journal for '%.64s' in /run/pgs", want);
                 return PGS_EXIT_FAILED;
         }
         if (!found)

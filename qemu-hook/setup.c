@@ -14,6 +14,7 @@
 
 #include "shared/command.h"
 #include "shared/proc.h"
+#include "shared/log.h"
 #include "shared/root.h"
 
 #ifndef PGS_LIBDIR
@@ -64,12 +65,12 @@ int cmd_setup(int argc, char **argv)
                 }
         }
         if (optind != argc) {
-                fprintf(stderr, "pgs setup: unexpected '%.64s': setup takes no other words\n", argv[optind]);
+                log_stderr("pgs setup", "unexpected '%.64s': setup takes no other words", argv[optind]);
                 return PGS_EXIT_USAGE;
         }
         struct pgs_root r;
         if (root_open(&r, sysroot) < 0) {
-                fprintf(stderr, "pgs setup: --sysroot %s: cannot open it\n", sysroot);
+                log_stderr("pgs setup", "--sysroot %s: cannot open it", sysroot);
                 return PGS_EXIT_USAGE;
         }
         const char *main_hook = "etc/libvirt/hooks/qemu", *dropin = "etc/libvirt/hooks/qemu.d/pgs", *dmn = daemon_name(&r);
@@ -82,7 +83,7 @@ int cmd_setup(int argc, char **argv)
                                 printf("%s /%s\n", dry ? "would remove" : "removing", paths[i]);
                                 int e = dry ? 0 : fs_unlink(&r, paths[i]);
                                 if (e < 0) {
-                                        fprintf(stderr, "pgs setup: /%s: %s\n", paths[i], strerror(-e));
+                                        log_stderr("pgs setup", "/%s: %s", paths[i], strerror(-e));
                                         return PGS_EXIT_FAILED;
                                 }
                                 n++;
@@ -101,7 +102,7 @@ int cmd_setup(int argc, char **argv)
         if (main_taken)
                 printf("/%s belongs to another hook; libvirt also runs every program in qemu.d/\n", main_hook);
         if (fs_lexists(&r, target)) {
-                fprintf(stderr, "pgs setup: /%s exists and is not pgs's; not replacing it\n", target);
+                log_stderr("pgs setup", "/%s exists and is not pgs's; not replacing it", target);
                 return PGS_EXIT_FAILED;
         }
         printf("%s /%s -> %s\n", dry ? "would link" : "linking", target, HOOK_TARGET);
@@ -111,7 +112,7 @@ int cmd_setup(int argc, char **argv)
         if (rc == 0)
                 rc = fs_symlink(&r, HOOK_TARGET, target);
         if (rc < 0) {
-                fprintf(stderr, "pgs setup: /%s: %s\n", target, strerror(-rc));
+                log_stderr("pgs setup", "/%s: %s", target, strerror(-rc));
                 return PGS_EXIT_FAILED;
         }
         printf("pgs setup: restart %s once: a daemon started without this hook never notices it (systemctl restart %s)\n", dmn, dmn);

@@ -46,3 +46,20 @@ void log_msg(const struct pgs_log *l, int prio, const char *fmt, ...)
                 /* nowhere left to report it */
         }
 }
+
+void log_vstderr(const char *ident, const char *fmt, va_list ap)
+{
+        char msg[1024];
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        struct pgs_log l;
+        log_init_stderr(&l, ident);
+        log_msg(&l, PGS_LOG_INFO, "%s", msg);
+}
+
+void log_stderr(const char *ident, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        log_vstderr(ident, fmt, ap);
+        va_end(ap);
+}
