@@ -126,8 +126,6 @@ static int unbind_bounded(const struct hook *h, const struct pci_dev *d)
         const struct pgs_root *r = h->root;
         int lockfd = h->lockfd;
         unsigned deadline_ms = h->unbind_ms;
-        char p[300];
-        snprintf(p, sizeof(p), "sys/bus/pci/drivers/%s/unbind", d->driver);
         int pfd[2];
         if (pipe2(pfd, O_CLOEXEC) < 0)
                 return -errno;
@@ -156,7 +154,7 @@ static int unbind_bounded(const struct hook *h, const struct pci_dev *d)
                                 close(fd);
                 setsid();
                 signal(SIGPIPE, SIG_IGN);
-                char res = fs_write_str(r, p, d->name) < 0 ? 1 : 0;
+                char res = pci_dev_unbind(r, d->name, d->driver) < 0 ? 1 : 0;
                 if (write(pfd[1], &res, 1) == 1)
                         _exit(0);               /* the hook still waits: it goes on */
                 unbind_late(h, d);
@@ -255,11 +253,8 @@ int handover_prepare(const struct hook *h)
                         }
                 }
                 int rc = journal_append(h->j, "handover %s %s %s\n", dev.name, dev.driver, dev.driver_override[0] ? dev.driver_override : "-");
-                if (rc == 0) {
-                        char p[300];
-                        snprintf(p, sizeof(p), "sys/bus/pci/devices/%s/driver_override", dev.name);
-                        rc = fs_write_str(r, p, "vfio-pci");
-                }
+                if (rc == 0)
+                        rc = pci_dev_set_override(r, dev.name, "vfio-pci");
                 if (rc == 0 && (rc = unbind_bounded(h, &dev)) == -ETIMEDOUT) {
                         hook_say(h, "hostdev %s: unbinding it from %s did not finish in %u s; when the kernel finishes it, pgs puts it back on %s",  dev.name, dev.driver, unbind_ms / 1000, dev.driver);
                         return rc;

@@ -374,3 +374,20 @@ int pci_dev_return(const struct pgs_root *r, const char *addr, const char *drive
                 rc = -EIO;
         return rc;
 }
+
+int pci_dev_set_override(const struct pgs_root *r, const char *addr, const char *driver)
+{
+        char p[300];
+        if (!path_fmt(p, sizeof(p), "sys/bus/pci/devices/%s/driver_override", addr))
+                return -ENAMETOOLONG;
+        /* an empty write never reaches the attribute (kernfs): "\n" clears it */
+        return fs_write_str(r, p, driver[0] ? driver : "\n");
+}
+
+int pci_dev_unbind(const struct pgs_root *r, const char *addr, const char *driver)
+{
+        char p[300];
+        if (!path_fmt(p, sizeof(p), "sys/bus/pci/drivers/%s/unbind", driver))
+                return -ENAMETOOLONG;
+        return fs_write_str(r, p, addr);
+}

@@ -95,6 +95,12 @@ int pci_dev_virtfn(const struct pgs_root *r, const char *pf, int i, struct pci_a
  * A device that is on vfio-pci is unbound from it first. 0 or -errno. */
 int pci_dev_return(const struct pgs_root *r, const char *addr, const char *driver, const char *override);
 
+/* The steps of a move, for a caller that runs them itself (the hook unbinds
+ * in a child it can stop waiting for): echo DRIVER > driver_override ("" to
+ * clear), echo ADDR > driver/unbind. -errno as the kernel answers. */
+int pci_dev_set_override(const struct pgs_root *r, const char *addr, const char *driver);
+int pci_dev_unbind(const struct pgs_root *r, const char *addr, const char *driver);
+
 /* Classes a device may be moved to vfio-pci by address alone: display
  * (0x03xx), audio (0x0401, 0x0403), USB (0x0c03) and other serial bus (0x0c80,
  * NVIDIA's UCSI). Anything else — a disk or network controller — must be
