@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "boot-entry/boot.h"
+#include "shared/alloc.h"
 
 /* ---- GRUB: /etc/default/grub, then /etc/default/grub.d/NAME.cfg ---------- */
 
@@ -31,7 +32,10 @@ static int grub_files(struct boot *b, char files[][256], size_t max)
                 }
                 if (k >= 0)
                         free(list);
-                closedir(d);
+                if (d)
+                        closedir(d);
+                else
+                        close(fd);
         }
         return (int)n;
 }
@@ -117,7 +121,7 @@ int grub_plan(struct boot *b, const struct words *add, const struct words *rm)
                                 return fail("/%s: %s has a form pgs does not edit; add the parameters by hand", e->path, var);
                 if (!add->n)
                         return 0;
-                char *t = malloc(e->new_len + 3);
+                char *t = xmalloc(e->new_len + 3);
                 memcpy(t, e->new, v.start);
                 t[v.start] = '"';
                 memcpy(t + v.start + 1, e->new + v.start, v.end - v.start);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "boot-entry/boot.h"
+#include "shared/alloc.h"
 #include "shared/log.h"
 
 int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -67,7 +68,7 @@ int edit_load(struct boot *b, const char *path, bool may_miss, struct fedit **re
                 e->mode = st.st_mode & 07777;
         e->old = t;
         e->old_len = len;
-        e->new = malloc(len + 1);
+        e->new = xmalloc(len + 1);
         memcpy(e->new, t, len + 1);
         e->new_len = len;
         b->n_edits++;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "shared/command.h"
+#include "shared/alloc.h"
 #include "shared/log.h"
 #include "shared/host/kmod.h"
 #include "shared/diff.h"
@@ -172,7 +173,7 @@ static int plan_conf(struct ctx *c, bool enable, char **ret_old, size_t *ret_old
         if (c->g != &gens[0]) {
                 if (enable) {
                         const char *own = c->g == &gens[1] ? itools_owned : dracut_owned;
-                        *ret_new = strdup(own);
+                        *ret_new = xstrdup(own);
                         *ret_new_len = strlen(own);
                 }
                 return 0;
@@ -182,7 +183,7 @@ static int plan_conf(struct ctx *c, bool enable, char **ret_old, size_t *ret_old
         size_t s, e;
         if (!hooks_span(t, len, &s, &e))
                 return err("/%s has no HOOKS=(...) line; add pgs before udev or systemd by hand", c->g->conf);
-        char *n = malloc(len + 8);
+        char *n = xmalloc(len + 8);
         size_t p = word_at(t, s, e, "pgs");
         if (enable) {
                 size_t u = word_at(t, s, e, "udev"), sd = word_at(t, s, e, "systemd");
@@ -294,7 +295,7 @@ static int plan_regen(struct ctx *c, struct regen *rg)
         if (!ki) {
                 if (!prog_find(&c->root, c->sysroot, c->g->regen[0], prog, sizeof(prog)))
                         return err("%s not found to rebuild the images", c->g->regen[0]);
-                rg->argv[0][0] = strdup(prog);
+                rg->argv[0][0] = xstrdup(prog);
                 size_t k = 1;
                 for (; c->g->regen[k]; k++)
                         rg->argv[0][k] = (char *)c->g->regen[k];
@@ -312,10 +313,10 @@ static int plan_regen(struct ctx *c, struct regen *rg)
                                 char host[800];
                                 snprintf(host, sizeof(host), "%s/%s", c->sysroot ? c->sysroot : "", img);
                                 char **a = rg->argv[rg->n++];
-                                a[0] = strdup(prog);
+                                a[0] = xstrdup(prog);
                                 a[1] = "add";
-                                a[2] = strdup(list[i]->d_name);
-                                a[3] = strdup(host);
+                                a[2] = xstrdup(list[i]->d_name);
+                                a[3] = xstrdup(host);
                                 a[4] = NULL;
                         }
                         free(list[i]);
@@ -575,7 +576,7 @@ int cmd_initramfs(int argc, char **argv)
                 return c.warnings ? PGS_EXIT_PARTIAL : PGS_EXIT_OK;
         }
         bool enable = !strcmp(sub, "enable");
-        char *old = NULL, *new = NULL;
+        _cleanup_free_ char *old = NULL, *new = NULL;
         size_t old_len = 0, new_len = 0;
         if (plan_conf(&c, enable, &old, &old_len, &new, &new_len) < 0)
                 return PGS_EXIT_FAILED;

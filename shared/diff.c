@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* shared/diff.c — minimal unified diff (see diff.h). */
 #include "shared/diff.h"
+#include "shared/alloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +16,8 @@ static void split(const char *t, size_t len, struct lines *l)
 {
         l->n = 0;
         size_t cap = 16;
-        l->p = malloc(cap * sizeof(*l->p));
-        l->len = malloc(cap * sizeof(*l->len));
+        l->p = xmalloc(cap * sizeof(*l->p));
+        l->len = xmalloc(cap * sizeof(*l->len));
         size_t i = 0;
         while (t && i < len) {
                 size_t j = i;
@@ -24,8 +25,8 @@ static void split(const char *t, size_t len, struct lines *l)
                         j++;
                 if (l->n == cap) {
                         cap *= 2;
-                        l->p = realloc(l->p, cap * sizeof(*l->p));
-                        l->len = realloc(l->len, cap * sizeof(*l->len));
+                        l->p = xrealloc(l->p, cap * sizeof(*l->p));
+                        l->len = xrealloc(l->len, cap * sizeof(*l->len));
                 }
                 l->p[l->n] = t + i;
                 l->len[l->n] = j - i + (j < len);      /* with its newline */

@@ -243,7 +243,8 @@ static int read_addr_dir(const struct pgs_root *r, const char *path, struct pci_
                 v[n++] = a;
         }
         closedir(dir);
-        qsort(v, n, sizeof(*v), cmp_addr);
+        if (n)
+                qsort(v, n, sizeof(*v), cmp_addr);
         *ret = v;
         *ret_n = n;
         return 0;
