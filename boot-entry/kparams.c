@@ -18,9 +18,10 @@ void words_free(struct words *w)
 /* -fanalyzer reports the word "leaked" on the abort() path below (GCC 12
  * does not treat abort() as the end of the path there); every path that
  * returns keeps it */
+#if !defined(__clang__)
 #pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wpragmas"
 #pragma GCC diagnostic ignored "-Wanalyzer-malloc-leak"
+#endif
 void words_push(struct words *w, char *word)
 {
         if (w->n == w->cap) {
@@ -33,7 +34,9 @@ void words_push(struct words *w, char *word)
         }
         w->v[w->n++] = word;
 }
+#if !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
 
 void words_add(struct words *w, const char *word)
 {
