@@ -199,7 +199,7 @@ static int boot_run(int argc, char **argv)
         if (b.be->read(&b) < 0)
                 return PGS_EXIT_FAILED;
 
-        struct words want = { 0 }, add = { 0 }, rm = { 0 };
+        _cleanup_words_ struct words want = { 0 }, add = { 0 }, rm = { 0 };
         bool kvmgt = false;
         /* what is not given again is kept from the last apply: a later
          * `apply --hugepages 2M:N` (the hook's advice) keeps the mode and the
@@ -275,7 +275,7 @@ static int boot_run(int argc, char **argv)
         /* what to take away: owned, present, no longer wanted; what to add:
          * wanted, not present. A wanted parameter the user already had stays
          * theirs (not recorded as pgs's). */
-        struct words owned = { 0 };
+        _cleanup_words_ struct words owned = { 0 };
         for (size_t i = 0; i < b.st.params.n; i++) {
                 const char *p = b.st.params.v[i];
                 if (!words_has(&want, p)) {
@@ -309,7 +309,10 @@ static int boot_run(int argc, char **argv)
                 flag_clear(&b, "created", MODLOAD_PATH);
         }
 
+        /* the record takes the list over (the one it replaces was read from it) */
+        words_free(&b.st.params);
         b.st.params = owned;
+        owned = (struct words){ 0 };
         if (!strcmp(sub, "revert")) {
                 if (!b.have_state) {
                         puts("pgs boot: nothing to revert (no /var/lib/pgs/boot)");

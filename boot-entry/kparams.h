@@ -24,6 +24,8 @@ struct words {
 };
 
 void words_free(struct words *w);
+/* freed when the variable goes out of scope, on every return path */
+#define _cleanup_words_ __attribute__((cleanup(words_free)))
 void words_push(struct words *w, char *word);           /* takes word (malloc'ed) */
 void words_add(struct words *w, const char *word);      /* a copy of word */
 bool words_has(const struct words *w, const char *word);
