@@ -120,9 +120,20 @@ static int open_in_root(const struct pgs_root *r, const char *path, int flags, i
                         .mode = (flags & O_CREAT) ? (uint64_t)mode : 0,
                         .resolve = PGS_RESOLVE_IN_ROOT,
                 };
-                long fd = syscall(SYS_openat2, r->fd, p, &how, sizeof(how));
-                if (fd >= 0)
-                        return (int)fd;
+                /* EAGAIN: a rename or mount raced the lookup of a ".." (sysfs
+                 * links are made of them, and devices appear while we look:
+                 * new VFs). openat2(2) says retry; one that keeps racing is
+                 * resolved by our own walk, which needs no such check. */
+                long fd = -1;
+                for (int tries = 0; tries < 8; tries++) {
+                        fd = syscall(SYS_openat2, r->fd, p, &how, sizeof(how));
+                        if (fd >= 0)
+                                return (int)fd;
+                        if (errno != EAGAIN)
+                                break;
+                }
+                if (errno == EAGAIN)
+                        return walk_in_root(r->fd, p, flags, mode);
                 if (errno != ENOSYS)
                         return -errno;
                 have_openat2 = 0;
