@@ -16,10 +16,6 @@
 #define BIND_TIMEOUT_MS     3000
 #define MODPROBE_TIMEOUT_MS 15000
 
-#define INFO(c, ...)  log_msg((c)->log, PGS_LOG_INFO, __VA_ARGS__)
-#define ERR(c, ...)   log_msg((c)->log, PGS_LOG_ERR, __VA_ARGS__)
-#define DEBUG(c, ...) do { if ((c)->debug) log_msg((c)->log, PGS_LOG_INFO, __VA_ARGS__); } while (0)
-
 int early_load_vfio(struct early_ctx *c)
 {
         if (pci_driver_loaded(c->root, "vfio-pci"))

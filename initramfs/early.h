@@ -87,6 +87,12 @@ int early_exit_code(const struct early_ctx *c);
 void early_free(struct early_ctx *c);
 const char *early_state_name(enum early_state s);
 
+/* pgs-early's log lines (DEBUG only with pgs.debug) */
+#define INFO(c, ...)  log_msg((c)->log, PGS_LOG_INFO, __VA_ARGS__)
+#define WARN(c, ...)  log_msg((c)->log, PGS_LOG_WARNING, __VA_ARGS__)
+#define ERR(c, ...)   log_msg((c)->log, PGS_LOG_ERR, __VA_ARGS__)
+#define DEBUG(c, ...) do { if ((c)->debug) log_msg((c)->log, PGS_LOG_INFO, __VA_ARGS__); } while (0)
+
 /* Between the files of pgs-early: plan.c keeps the lists and the device
  * cache, select.c decides the binding, sriov.c plans and applies SR-IOV,
  * bind.c applies, report.c prints and records. */

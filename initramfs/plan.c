@@ -11,11 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define INFO(c, ...)  log_msg((c)->log, PGS_LOG_INFO, __VA_ARGS__)
-#define WARN(c, ...)  log_msg((c)->log, PGS_LOG_WARNING, __VA_ARGS__)
-#define ERR(c, ...)   log_msg((c)->log, PGS_LOG_ERR, __VA_ARGS__)
-#define DEBUG(c, ...) do { if ((c)->debug) log_msg((c)->log, PGS_LOG_INFO, __VA_ARGS__); } while (0)
-
 static void conf_diag(void *ud, unsigned line, const char *msg)
 {
         struct early_ctx *c = ud;

@@ -13,10 +13,6 @@
 
 #define VF_TIMEOUT_MS 5000
 
-#define INFO(c, ...)  log_msg((c)->log, PGS_LOG_INFO, __VA_ARGS__)
-#define ERR(c, ...)   log_msg((c)->log, PGS_LOG_ERR, __VA_ARGS__)
-#define DEBUG(c, ...) do { if ((c)->debug) log_msg((c)->log, PGS_LOG_INFO, __VA_ARGS__); } while (0)
-
 struct vfio_open {
         const char *want;
         char *who;
