@@ -200,8 +200,6 @@ static int load_vfio(const struct pgs_root *r, char *why, size_t size)
                 return rc;
         }
         rc = hkmod_load(&k, "vfio-pci", why, size);
-        if (rc == 0)
-                why[0] = '\0';
         hkmod_close(&k);
         return rc;
 }
@@ -246,9 +244,10 @@ int handover_prepare(const struct hook *h)
                 }
                 if (!pci_driver_loaded(r, "vfio-pci")) {
                         char why[600];
-                        if (load_vfio(r, why, sizeof(why)) < 0 || !pci_driver_loaded(r, "vfio-pci")) {
-                                hook_say(h, "hostdev %s: vfio-pci cannot be loaded: %s", dev.name,
-                                         pci_driver_loaded(r, "vfio-pci") || why[0] ? why : "it loaded, but registered no vfio-pci driver");
+                        if (load_vfio(r, why, sizeof(why)) == 0 && !pci_driver_loaded(r, "vfio-pci"))
+                                snprintf(why, sizeof(why), "it loaded, but registered no vfio-pci driver");
+                        if (why[0]) {
+                                hook_say(h, "hostdev %s: vfio-pci cannot be loaded: %s", dev.name, why);
                                 return -ENOENT;
                         }
                 }

@@ -141,27 +141,29 @@ static struct kmod_module *by_name(struct hkmod *k, const char *name)
         return m;
 }
 
-int hkmod_options(struct hkmod *k, const char *name, char *buf, size_t size)
+/* one of a module's modprobe.d strings, "" when it has none */
+static int module_string(struct hkmod *k, const char *name, const char *(*get)(const struct kmod_module *), char *buf, size_t size)
 {
         struct kmod_module *m = by_name(k, name);
-        int rc = copy_out(m ? kmod_module_get_options(m) : NULL, buf, size);
+        int rc = copy_out(m ? get(m) : NULL, buf, size);
         if (m)
                 kmod_module_unref(m);
         return rc;
+}
+
+int hkmod_options(struct hkmod *k, const char *name, char *buf, size_t size)
+{
+        return module_string(k, name, kmod_module_get_options, buf, size);
 }
 
 int hkmod_install(struct hkmod *k, const char *name, char *buf, size_t size)
 {
-        struct kmod_module *m = by_name(k, name);
-        int rc = copy_out(m ? kmod_module_get_install_commands(m) : NULL, buf, size);
-        if (m)
-                kmod_module_unref(m);
-        return rc;
+        return module_string(k, name, kmod_module_get_install_commands, buf, size);
 }
 
 int hkmod_load(struct hkmod *k, const char *name, char *why, size_t size)
 {
-        snprintf(why, size, "loaded");
+        why[0] = '\0';
         if (is_sysroot(k->root) && !pgs_fake_kernel) {
                 snprintf(why, size, "under a sysroot (%s) pgs never loads modules into the running kernel", k->root->dir);
                 return -EPERM;

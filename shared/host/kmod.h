@@ -47,7 +47,7 @@ int hkmod_install(struct hkmod *k, const char *name, char *buf, size_t size);
 int hkmod_config_where(struct hkmod *k, const char *kind, const char *name, const char *text, char *buf, size_t size);
 
 /* Load a module as modprobe would (dependencies, softdeps, install lines).
- * On failure *why says the reason in words (an install line, signing,
+ * On failure *why says the reason in words ("" on success) (an install line, signing,
  * lockdown, a missing file). Under a sysroot nothing is inserted into the
  * running kernel unless a test's fake kernel takes the call (-EPERM). */
 int hkmod_load(struct hkmod *k, const char *name, char *why, size_t size);
