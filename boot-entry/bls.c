@@ -43,12 +43,12 @@ int bls_plan(struct boot *b, const struct words *add, const struct words *rm)
         find_prog(b, "grubby", prog, sizeof(prog));
         if (rm->n) {
                 char *arg = join_arg("--remove-args=", rm);
-                cmd_add(b, prog, "--update-kernel=ALL", arg, NULL);
+                edit_cmd_addl(&b->plan, prog, "--update-kernel=ALL", arg, NULL);
                 free(arg);
         }
         if (add->n) {
                 char *arg = join_arg("--args=", add);
-                cmd_add(b, prog, "--update-kernel=ALL", arg, NULL);
+                edit_cmd_addl(&b->plan, prog, "--update-kernel=ALL", arg, NULL);
                 free(arg);
         }
         return 0;

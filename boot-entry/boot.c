@@ -88,16 +88,7 @@ int cmd_boot(int argc, char **argv)
         int rc = boot_run(argc, argv);
         /* what the run opened and planned goes with it (a caller may run it again) */
         root_close(&b.root);
-        for (size_t i = 0; i < b.n_edits; i++) {
-                free(b.edits[i].old);
-                free(b.edits[i].new);
-        }
-        for (size_t i = 0; i < b.n_cmds; i++) {
-                for (size_t k = 0; b.cmds[i].argv[k]; k++)
-                        free(b.cmds[i].argv[k]);
-                for (size_t k = 0; b.cmds[i].env[k]; k++)
-                        free(b.cmds[i].env[k]);
-        }
+        edit_free(&b.plan);
         words_free(&b.st.params);
         words_free(&b.st.flags);
         words_free(&b.present);
@@ -177,7 +168,6 @@ static int boot_run(int argc, char **argv)
 
         memset(&b, 0, sizeof(b));
         b.root.fd = -1;
-        b.dry_run = dry_run;
         char absroot[4096];
         if (sysroot) {
                 if (!realpath(sysroot, absroot)) {
@@ -191,6 +181,10 @@ static int boot_run(int argc, char **argv)
                 fail("--sysroot %s: %s", sysroot, strerror(-rc));
                 return PGS_EXIT_USAGE;
         }
+        edit_init(&b.plan, &b.root, b.sysroot, "pgs boot");
+        b.plan.dry_run = dry_run;
+        b.plan.record = STATE_PATH;
+        b.plan.timeout_ms = CMD_TIMEOUT_MS;
         state_load(&b);
         if (!loader && b.have_state && b.st.loader[0] && strcmp(sub, "apply"))
                 loader = b.st.loader;  /* revert/show work on what apply used */
@@ -297,9 +291,10 @@ static int boot_run(int argc, char **argv)
                 return PGS_EXIT_FAILED;
 
         /* modules-load.d for GVT-g: a file pgs owns whole */
-        struct fedit *ml;
-        if (edit_load(&b, MODLOAD_PATH, true, &ml) < 0)
+        struct edit_file *ml;
+        if (edit_load(&b.plan, MODLOAD_PATH, true, &ml) < 0)
                 return PGS_EXIT_FAILED;
+        ml->owned = true;
         if (kvmgt && !ml->new) {
                 edit_set(ml, strdup("# written by pgs boot (GVT-g): load kvmgt at boot\nkvmgt\n"), 0);
                 ml->new_len = strlen(ml->new);
@@ -326,16 +321,12 @@ static int boot_run(int argc, char **argv)
                 snprintf(b.st.isolate, sizeof(b.st.isolate), "%s", w.isolate ? w.isolate : "");
                 state_plan(&b, false);
         }
-        bool any = false;
-        for (size_t i = 0; i < b.n_edits; i++)
-                if (edit_changes(&b.edits[i]) && strcmp(b.edits[i].path, STATE_PATH))
-                        any = true;
-        if (!any && !b.n_cmds) {
+        if (!edit_any(&b.plan) && !b.plan.n_cmds) {
                 printf("pgs boot: %s: nothing to change\n", b.be->what);
                 /* keep the record in step (a first apply over parameters the
                  * user had; a revert of parameters someone else removed) */
-                if (!b.dry_run)
-                        execute(&b);
+                if (!b.plan.dry_run)
+                        edit_execute(&b.plan);
                 return PGS_EXIT_OK;
         }
         printf("pgs boot: %s\n", b.be->what);
@@ -343,8 +334,8 @@ static int boot_run(int argc, char **argv)
                 print_words("adding", &add);
         if (rm.n)
                 print_words("removing", &rm);
-        rc = execute(&b);
-        if (rc == PGS_EXIT_OK && !b.dry_run)
+        rc = edit_execute(&b.plan);
+        if (rc == PGS_EXIT_OK && !b.plan.dry_run)
                 printf("pgs boot: done; the parameters take effect at the next boot\n");
         return rc;
 }

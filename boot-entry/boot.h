@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* boot-entry/boot.h — what the parts of `pgs boot` share: the plan of file
- * edits and commands (plan.c), the record of what pgs owns (state.c), the
+ * edits and commands (shared/edit.h; plan.c the helpers beside it), the record of what pgs owns (state.c), the
  * bootloader back ends (grub.c, sdboot.c, bls.c, kernelstub.c, uki.c,
  * loaders.c), what a mode needs (mode.c) and the command (boot.c). */
 #pragma once
@@ -12,27 +12,13 @@
 #include "shared/config.h"
 #include "shared/cpulist.h"
 #include "shared/diff.h"
+#include "shared/edit.h"
 #include "shared/proc.h"
 #include "shared/root.h"
 
 #define STATE_PATH "var/lib/pgs/boot"
 #define MODLOAD_PATH "etc/modules-load.d/pgs.conf"
 #define CMD_TIMEOUT_MS (10 * 60 * 1000)
-#define MAX_EDITS 64
-#define MAX_CMDS 32
-
-struct fedit {
-        char path[512];         /* relative to the root */
-        char *old, *new;        /* old NULL: did not exist; new NULL: delete */
-        size_t old_len, new_len;
-        int mode;
-};
-
-struct cmd {
-        char *argv[16];
-        char *env[8];
-        char text[512];         /* for messages */
-};
 
 struct state {
         char loader[32], mode[32];
@@ -44,15 +30,11 @@ struct state {
 struct boot {
         struct pgs_root root;
         const char *sysroot;    /* NULL: / */
-        bool dry_run;
         const struct backend *be;
         struct state st;
         bool have_state;
         bool pending;           /* the record says the last run did not finish */
-        struct fedit edits[MAX_EDITS];
-        size_t n_edits;
-        struct cmd cmds[MAX_CMDS];
-        size_t n_cmds;
+        struct edit_plan plan;  /* the files and commands (shared/edit.h) */
         struct words present;   /* parameters on the command line source now */
         char where[512];        /* which file(s) they were read from */
 };
@@ -73,20 +55,12 @@ struct want {
         const char *driver;     /* i915 | xe */
 };
 
-/* plan.c: messages, the files and commands of a plan, running it */
+/* plan.c: messages, programs, host paths, parameter lists */
 int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-struct fedit *edit_find(struct boot *b, const char *path);
-int edit_load(struct boot *b, const char *path, bool may_miss, struct fedit **ret);
-void edit_set(struct fedit *e, char *text, size_t len);
-bool edit_changes(const struct fedit *e);
 bool find_prog(struct boot *b, const char *name, char *buf, size_t size);
-struct cmd *cmd_add(struct boot *b, const char *prog, ...);
-void cmd_env(struct cmd *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void host_path(struct boot *b, const char *rel, char *buf, size_t size);
 char *join_alloc(const struct words *w, const char *tail, size_t *ret_len);
 char *join_arg(const char *prefix, const struct words *w);
-void print_plan(struct boot *b);
-int execute(struct boot *b);
 
 /* state.c: /var/lib/pgs/boot */
 void state_load(struct boot *b);

@@ -46,14 +46,14 @@ bool grub_detect(struct boot *b)
 }
 
 /* the file holding the last assignment of var (sourced last wins) */
-static int grub_target(struct boot *b, const char *var, struct fedit **ret, struct seg *ret_val)
+static int grub_target(struct boot *b, const char *var, struct edit_file **ret, struct seg *ret_val)
 {
         char files[32][256];
         int n = grub_files(b, files, 32);
         *ret = NULL;
         for (int i = 0; i < n; i++) {
-                struct fedit *e;
-                int rc = edit_load(b, files[i], i > 0, &e);
+                struct edit_file *e;
+                int rc = edit_load(&b->plan, files[i], i > 0, &e);
                 if (rc < 0)
                         return rc;
                 struct seg v;
@@ -70,7 +70,7 @@ int grub_read(struct boot *b)
         const char *vars[] = { "GRUB_CMDLINE_LINUX", "GRUB_CMDLINE_LINUX_DEFAULT" };
         b->where[0] = '\0';
         for (int k = 0; k < 2; k++) {
-                struct fedit *e;
+                struct edit_file *e;
                 struct seg v;
                 int rc = grub_target(b, vars[k], &e, &v);
                 if (rc < 0)
@@ -94,7 +94,7 @@ int grub_read(struct boot *b)
 int grub_plan(struct boot *b, const struct words *add, const struct words *rm)
 {
         const char *var = "GRUB_CMDLINE_LINUX_DEFAULT";
-        struct fedit *e;
+        struct edit_file *e;
         struct seg v, s;
         int rc = grub_target(b, var, &e, &v);
         if (rc < 0)
@@ -103,7 +103,7 @@ int grub_plan(struct boot *b, const struct words *add, const struct words *rm)
                 if (!add->n)
                         return 0;
                 /* no such variable: pgs adds the line, and takes it away on revert */
-                e = edit_find(b, "etc/default/grub");
+                e = edit_find(&b->plan, "etc/default/grub");
                 size_t l = e->new_len + strlen(var) + 8;
                 char *t = malloc(l);
                 int k = snprintf(t, l, "%.*s%s%s=\"\"\n", (int)e->new_len, e->new,
@@ -163,13 +163,13 @@ int grub_plan(struct boot *b, const struct words *add, const struct words *rm)
         /* regenerate grub.cfg with the distribution's command */
         char prog[512], out[600];
         if (find_prog(b, "update-grub", prog, sizeof(prog))) {
-                cmd_add(b, prog, NULL);
+                edit_cmd_addl(&b->plan, prog, NULL);
         } else if (find_prog(b, "grub-mkconfig", prog, sizeof(prog))) {
                 host_path(b, "boot/grub/grub.cfg", out, sizeof(out));
-                cmd_add(b, prog, "-o", out, NULL);
+                edit_cmd_addl(&b->plan, prog, "-o", out, NULL);
         } else if (find_prog(b, "grub2-mkconfig", prog, sizeof(prog))) {
                 host_path(b, "boot/grub2/grub.cfg", out, sizeof(out));
-                cmd_add(b, prog, "-o", out, NULL);
+                edit_cmd_addl(&b->plan, prog, "-o", out, NULL);
         } else {
                 return fail("GRUB: none of update-grub, grub-mkconfig, grub2-mkconfig found; nothing changed");
         }

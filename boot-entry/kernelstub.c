@@ -55,12 +55,12 @@ int kernelstub_plan(struct boot *b, const struct words *add, const struct words 
         find_prog(b, "kernelstub", prog, sizeof(prog));
         if (rm->n) {
                 char *a = join_arg("", rm);
-                cmd_add(b, prog, "-d", a, NULL);
+                edit_cmd_addl(&b->plan, prog, "-d", a, NULL);
                 free(a);
         }
         if (add->n) {
                 char *a = join_arg("", add);
-                cmd_add(b, prog, "-a", a, NULL);
+                edit_cmd_addl(&b->plan, prog, "-a", a, NULL);
                 free(a);
         }
         return 0;

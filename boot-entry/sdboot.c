@@ -59,8 +59,8 @@ static bool options_line(const char *t, size_t len, struct seg *ret)
 
 int entry_read_one(struct boot *b, const char *path, void *ud)
 {
-        struct fedit *e;
-        int rc = edit_load(b, path, false, &e);
+        struct edit_file *e;
+        int rc = edit_load(&b->plan, path, false, &e);
         struct seg s;
         if (rc < 0)
                 return rc;
@@ -86,9 +86,9 @@ struct edit_args {
 static int entry_plan_one(struct boot *b, const char *path, void *ud)
 {
         struct edit_args *a = ud;
-        struct fedit *e;
+        struct edit_file *e;
         struct seg s;
-        int rc = edit_load(b, path, false, &e);
+        int rc = edit_load(&b->plan, path, false, &e);
         if (rc < 0)
                 return rc;
         if (!options_line(e->new, e->new_len, &s))
@@ -99,7 +99,7 @@ static int entry_plan_one(struct boot *b, const char *path, void *ud)
         return 0;
 }
 
-static bool cmdline_seg(const struct fedit *e, struct seg *ret)
+static bool cmdline_seg(const struct edit_file *e, struct seg *ret)
 {
         size_t end = e->new_len;
         while (end > 0 && (e->new[end - 1] == '\n' || e->new[end - 1] == ' '))
@@ -110,8 +110,8 @@ static bool cmdline_seg(const struct fedit *e, struct seg *ret)
 
 static int cmdline_file_read(struct boot *b, const char *path)
 {
-        struct fedit *e;
-        int rc = edit_load(b, path, false, &e);
+        struct edit_file *e;
+        int rc = edit_load(&b->plan, path, false, &e);
         if (rc < 0)
                 return rc;
         words_split(e->new, e->new_len, &b->present);
@@ -121,9 +121,9 @@ static int cmdline_file_read(struct boot *b, const char *path)
 
 static int cmdline_file_plan(struct boot *b, const char *path, const struct words *add, const struct words *rm)
 {
-        struct fedit *e;
+        struct edit_file *e;
         struct seg s;
-        int rc = edit_load(b, path, false, &e);
+        int rc = edit_load(&b->plan, path, false, &e);
         if (rc < 0)
                 return rc;
         cmdline_seg(e, &s);
@@ -171,17 +171,17 @@ int sdboot_plan(struct boot *b, const struct words *add, const struct words *rm)
                 snprintf(img, sizeof(img), "usr/lib/modules/%s/vmlinuz", list[i]->d_name);
                 if (list[i]->d_name[0] != '.' && fs_exists(&b->root, img)) {
                         host_path(b, img, host_img, sizeof(host_img));
-                        struct cmd *c = cmd_add(b, prog, "add", list[i]->d_name, host_img, NULL);
+                        struct edit_cmd *c = edit_cmd_addl(&b->plan, prog, "add", list[i]->d_name, host_img, NULL);
                         if (c && b->sysroot && !own) {
                                 /* kernel-install's own root options */
                                 char mid[64] = "";
                                 fs_read_str(&b->root, "etc/machine-id", mid, sizeof(mid));
-                                cmd_env(c, "KERNEL_INSTALL_CONF_ROOT=%s/etc/kernel", b->sysroot);
-                                cmd_env(c, "BOOT_ROOT=%s/boot", b->sysroot);
+                                edit_cmd_env(c, "KERNEL_INSTALL_CONF_ROOT=%s/etc/kernel", b->sysroot);
+                                edit_cmd_env(c, "BOOT_ROOT=%s/boot", b->sysroot);
                                 if (mid[0])
-                                        cmd_env(c, "MACHINE_ID=%s", mid);
+                                        edit_cmd_env(c, "MACHINE_ID=%s", mid);
                                 /* only plugins that write under BOOT_ROOT: never the host's depmod */
-                                cmd_env(c, "KERNEL_INSTALL_PLUGINS=/usr/lib/kernel/install.d/90-loaderentry.install");
+                                edit_cmd_env(c, "KERNEL_INSTALL_PLUGINS=/usr/lib/kernel/install.d/90-loaderentry.install");
                         }
                 }
                 free(list[i]);

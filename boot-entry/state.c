@@ -82,8 +82,8 @@ void flag_clear(struct boot *b, const char *kind, const char *path)
  * removed) with the rest and rolled back with it */
 int state_plan(struct boot *b, bool remove)
 {
-        struct fedit *e;
-        int rc = edit_load(b, STATE_PATH, true, &e);
+        struct edit_file *e;
+        int rc = edit_load(&b->plan, STATE_PATH, true, &e);
         if (rc < 0)
                 return rc;
         if (remove) {

@@ -49,10 +49,11 @@ int uki_read(struct boot *b)
 int uki_plan(struct boot *b, const struct words *add, const struct words *rm)
 {
         /* pgs owns one drop-in: etc/cmdline.d/pgs.conf */
-        struct fedit *e;
-        int rc = edit_load(b, "etc/cmdline.d/pgs.conf", true, &e);
+        struct edit_file *e;
+        int rc = edit_load(&b->plan, "etc/cmdline.d/pgs.conf", true, &e);
         if (rc < 0)
                 return rc;
+        e->owned = true;
         struct words keep = { 0 };
         if (e->new) {
                 struct words cur;
@@ -75,7 +76,7 @@ int uki_plan(struct boot *b, const struct words *add, const struct words *rm)
         char prog[512];
         if (!find_prog(b, "mkinitcpio", prog, sizeof(prog)))
                 return fail("UKI: mkinitcpio not found to rebuild the images; nothing changed");
-        cmd_add(b, prog, "-P", NULL);
+        edit_cmd_addl(&b->plan, prog, "-P", NULL);
         return 0;
 }
 

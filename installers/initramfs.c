@@ -20,7 +20,7 @@
 #include "shared/alloc.h"
 #include "shared/log.h"
 #include "shared/host/kmod.h"
-#include "shared/diff.h"
+#include "shared/edit.h"
 #include "shared/proc.h"
 #include "shared/root.h"
 
@@ -54,7 +54,9 @@ struct ctx {
         const char *sysroot;
         const struct gen *g;
         bool dry_run;
+        bool want;              /* enable: the images must carry pgs-early */
         int warnings;
+        struct edit_plan plan;  /* the file and the rebuild (shared/edit.h) */
 };
 
 static int err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -155,74 +157,55 @@ static int is_enabled(struct ctx *c, char *why, size_t size)
         return on;
 }
 
-static int plan_conf(struct ctx *c, bool enable, char **ret_old, size_t *ret_old_len, char **ret_new, size_t *ret_new_len)
+/* the configuration change, on the plan's copy of the generator's file */
+static int plan_conf(struct ctx *c, bool enable, struct edit_file **ret)
 {
-        char *t = NULL;
-        size_t len = 0;
-        int rc = fs_read_file(&c->root, c->g->conf, 1 << 20, &t, &len);
-        if (rc < 0 && rc != -ENOENT)
-                return err("/%s: cannot read it: %s; nothing changed", c->g->conf, strerror(-rc));
-        if (t && memchr(t, '\0', len)) {
-                free(t);
-                return err("/%s: binary data; nothing changed", c->g->conf);
-        }
-        *ret_old = t;
-        *ret_old_len = len;
-        *ret_new = NULL;
-        *ret_new_len = 0;
+        struct edit_file *f;
+        if (edit_load(&c->plan, c->g->conf, true, &f) < 0)
+                return -1;
+        *ret = f;
         if (c->g != &gens[0]) {
-                if (enable) {
-                        const char *own = c->g == &gens[1] ? itools_owned : dracut_owned;
-                        *ret_new = xstrdup(own);
-                        *ret_new_len = strlen(own);
-                }
+                const char *own = c->g == &gens[1] ? itools_owned : dracut_owned;
+                f->owned = true;
+                edit_set(f, enable ? xstrdup(own) : NULL, enable ? strlen(own) : 0);
                 return 0;
         }
+        const char *t = f->old;
+        size_t len = f->old_len, s, e;
         if (!t)
                 return err("/%s does not exist; nothing changed", c->g->conf);
-        size_t s, e;
         if (!hooks_span(t, len, &s, &e))
                 return err("/%s has no HOOKS=(...) line; add pgs before udev or systemd by hand", c->g->conf);
-        char *n = xmalloc(len + 8);
         size_t p = word_at(t, s, e, "pgs");
         if (enable) {
                 size_t u = word_at(t, s, e, "udev"), sd = word_at(t, s, e, "systemd");
                 size_t at = u < sd ? u : sd;
-                if (at == (size_t)-1) {
-                        free(n);
+                if (at == (size_t)-1)
                         return err("HOOKS in /%s has neither udev nor systemd; pgs must run before device drivers load: add it by hand",
                                    c->g->conf);
-                }
-                if (p != (size_t)-1 && p < at) {
-                        memcpy(n, t, len);  /* already there, in the right place */
-                        *ret_new = n;
-                        *ret_new_len = len;
-                        return 0;
-                }
+                if (p != (size_t)-1 && p < at)
+                        return 0;       /* already there, in the right place */
                 if (p != (size_t)-1)
-                        return free(n), err("pgs is in HOOKS after udev/systemd in /%s: move it before them by hand", c->g->conf);
+                        return err("pgs is in HOOKS after udev/systemd in /%s: move it before them by hand", c->g->conf);
                 /* "pgs " goes right before udev/systemd: disable takes exactly that away */
+                char *n = xmalloc(len + 5);
                 memcpy(n, t, at);
                 memcpy(n + at, "pgs ", 4);
-                memcpy(n + at + 4, t + at, len - at);
-                *ret_new = n;
-                *ret_new_len = len + 4;
+                memcpy(n + at + 4, t + at, len - at + 1);
+                edit_set(f, n, len + 4);
                 return 0;
         }
-        if (p == (size_t)-1) {
-                memcpy(n, t, len);
-                *ret_new_len = len;
-        } else {
-                size_t b = p + 3;
-                if (b < e && t[b] == ' ')
-                        b++;
-                else if (p > s && t[p - 1] == ' ')
-                        p--;
-                memcpy(n, t, p);
-                memcpy(n + p, t + b, len - b);
-                *ret_new_len = len - (b - p);
-        }
-        *ret_new = n;
+        if (p == (size_t)-1)
+                return 0;
+        size_t b = p + 3;
+        if (b < e && t[b] == ' ')
+                b++;
+        else if (p > s && t[p - 1] == ' ')
+                p--;
+        char *n = xmalloc(len + 1);
+        memcpy(n, t, p);
+        memcpy(n + p, t + b, len - b + 1);
+        edit_set(f, n, len - (b - p));
         return 0;
 }
 
@@ -276,63 +259,40 @@ static int list_images(struct ctx *c, char names[][256], int max)
         return c->g == &gens[1] ? k : ki_images(c, names, k, max);
 }
 
-/* The rebuild, as argv lists. Where kernel-install manages the images (dracut
- * or mkinitcpio behind it), each installed kernel goes through
+/* The rebuild, as commands of the plan. Where kernel-install manages the
+ * images (dracut or mkinitcpio behind it), each installed kernel goes through
  * `kernel-install add KVER /usr/lib/modules/KVER/vmlinuz`, which writes them
  * where the boot loader looks; otherwise the generator's own command. */
-struct regen {
-        char *argv[64][ARGV_MAX];
-        char text[64][600];
-        size_t n;
-};
-
-static int plan_regen(struct ctx *c, struct regen *rg)
+static int plan_regen(struct ctx *c)
 {
         char none[1][256];
         bool ki = c->g != &gens[1] && ki_images(c, none, 0, 1) > 0;
         char prog[512];
-        rg->n = 0;
         if (!ki) {
                 if (!prog_find(&c->root, c->sysroot, c->g->regen[0], prog, sizeof(prog)))
                         return err("%s not found to rebuild the images", c->g->regen[0]);
-                rg->argv[0][0] = xstrdup(prog);
-                size_t k = 1;
-                for (; c->g->regen[k]; k++)
-                        rg->argv[0][k] = (char *)c->g->regen[k];
-                rg->argv[0][k] = NULL;
-                rg->n = 1;
-        } else {
-                if (!prog_find(&c->root, c->sysroot, "kernel-install", prog, sizeof(prog)))
-                        return err("the images are kernel-install's ($BOOT/ENTRY-TOKEN/KVER/initrd) but kernel-install is not found");
-                struct dirent **list;
-                int n = fs_scandir(&c->root, "usr/lib/modules", &list, NULL, alphasort);
-                for (int i = 0; i < n; i++) {
-                        char img[600];
-                        snprintf(img, sizeof(img), "usr/lib/modules/%s/vmlinuz", list[i]->d_name);
-                        if (rg->n < 64 && list[i]->d_name[0] != '.' && fs_exists(&c->root, img)) {
-                                char host[800];
-                                snprintf(host, sizeof(host), "%s/%s", c->sysroot ? c->sysroot : "", img);
-                                char **a = rg->argv[rg->n++];
-                                a[0] = xstrdup(prog);
-                                a[1] = "add";
-                                a[2] = xstrdup(list[i]->d_name);
-                                a[3] = xstrdup(host);
-                                a[4] = NULL;
-                        }
-                        free(list[i]);
-                }
-                if (n >= 0)
-                        free(list);
-                if (!rg->n)
-                        return err("the images are kernel-install's but no kernel is installed in /usr/lib/modules");
+                const char *argv[ARGV_MAX] = { prog };
+                for (size_t k = 1; c->g->regen[k]; k++)
+                        argv[k] = c->g->regen[k];
+                edit_cmd_add(&c->plan, argv);
+                return 0;
         }
-        /* the words for the dry run: the program by its name, as a person types it */
-        for (size_t i = 0; i < rg->n; i++) {
-                const char *b = strrchr(rg->argv[i][0], '/');
-                size_t l = (size_t)snprintf(rg->text[i], sizeof(rg->text[i]), "%s", b ? b + 1 : rg->argv[i][0]);
-                for (size_t k = 1; rg->argv[i][k] && l < sizeof(rg->text[i]); k++)
-                        l += (size_t)snprintf(rg->text[i] + l, sizeof(rg->text[i]) - l, " %s", rg->argv[i][k]);
+        if (!prog_find(&c->root, c->sysroot, "kernel-install", prog, sizeof(prog)))
+                return err("the images are kernel-install's ($BOOT/ENTRY-TOKEN/KVER/initrd) but kernel-install is not found");
+        struct dirent **list;
+        int n = fs_scandir(&c->root, "usr/lib/modules", &list, NULL, alphasort);
+        for (int i = 0; i < n; i++) {
+                char img[600], host[800];
+                snprintf(img, sizeof(img), "usr/lib/modules/%s/vmlinuz", list[i]->d_name);
+                snprintf(host, sizeof(host), "%s/%s", c->sysroot ? c->sysroot : "", img);
+                if (list[i]->d_name[0] != '.' && fs_exists(&c->root, img))
+                        edit_cmd_addl(&c->plan, prog, "add", list[i]->d_name, host, NULL);
+                free(list[i]);
         }
+        if (n >= 0)
+                free(list);
+        if (!c->plan.n_cmds)
+                return err("the images are kernel-install's but no kernel is installed in /usr/lib/modules");
         return 0;
 }
 
@@ -469,21 +429,10 @@ static void report_underminers(struct ctx *c)
         }
 }
 
-static int regen_and_verify(struct ctx *c, bool want)
+/* the engine's verify step: every image now says what was asked */
+static int verify_images(void *ud)
 {
-        static struct regen rg;
-        if (plan_regen(c, &rg) < 0)
-                return -1;
-        for (size_t i = 0; i < rg.n; i++) {
-                printf("running:");
-                for (size_t k = 0; rg.argv[i][k]; k++)
-                        printf(" %s", rg.argv[i][k]);
-                printf("\n");
-                fflush(stdout);
-                int rc = run_prog(rg.argv[i], NULL, c->sysroot, GEN_TIMEOUT_MS);
-                if (rc != 0)
-                        return err("%s failed (%s %d)", rg.argv[i][0], rc < 0 ? "error" : "status", rc < 0 ? -rc : rc);
-        }
+        struct ctx *c = ud;
         char imgs[16][256];
         int n = list_images(c, imgs, 16), bad = 0;
         if (!n)
@@ -492,8 +441,8 @@ static int regen_and_verify(struct ctx *c, bool want)
                 bool e, f;
                 if (image_check(c, imgs[i], &e, &f) == -ENOENT)
                         continue;
-                if (e != want) {
-                        err("/%s %s pgs-early after the rebuild", imgs[i], want ? "does not carry" : "still carries");
+                if (e != c->want) {
+                        err("/%s %s pgs-early after the rebuild", imgs[i], c->want ? "does not carry" : "still carries");
                         bad++;
                 } else {
                         printf("  /%s: pgs-early %s\n", imgs[i], e ? "inside" : "not inside");
@@ -575,44 +524,23 @@ int cmd_initramfs(int argc, char **argv)
                 report_underminers(&c);
                 return c.warnings ? PGS_EXIT_PARTIAL : PGS_EXIT_OK;
         }
-        bool enable = !strcmp(sub, "enable");
-        _cleanup_free_ char *old = NULL, *new = NULL;
-        size_t old_len = 0, new_len = 0;
-        if (plan_conf(&c, enable, &old, &old_len, &new, &new_len) < 0)
-                return PGS_EXIT_FAILED;
-        bool change = (!old != !new) || (old && (old_len != new_len || memcmp(old, new, old_len)));
-        if (!change) {
-                printf("pgs initramfs: %s: pgs is already %s\n", c.g->name, enable ? "enabled" : "disabled");
-                if (c.dry_run)
-                        return PGS_EXIT_OK;
-        } else {
-                char p[600];
-                snprintf(p, sizeof(p), "/%s", c.g->conf);
-                diff_unified(stdout, p, old, old_len, new, new_len);
-        }
-        if (c.dry_run) {
-                static struct regen rg;
-                if (plan_regen(&c, &rg) < 0)
-                        return PGS_EXIT_FAILED;
-                for (size_t i = 0; i < rg.n; i++)
-                        printf("would run: %s\n", rg.text[i]);
-                return PGS_EXIT_OK;
-        }
-        int rc = 0;
-        if (change)
-                rc = new ? fs_write_file_atomic(&c.root, c.g->conf, new, new_len, 0644)
-                         : fs_unlink(&c.root, c.g->conf);
-        if (rc < 0) {
-                err("/%s: %s; nothing changed", c.g->conf, strerror(-rc));
-                return PGS_EXIT_FAILED;
-        }
-        if (regen_and_verify(&c, enable) < 0) {
-                /* put the configuration back as it was; the images follow it again */
-                if (change)
-                        old ? fs_write_file_atomic(&c.root, c.g->conf, old, old_len, 0644) : fs_unlink(&c.root, c.g->conf);
-                err("/%s is back as it was", c.g->conf);
-                return PGS_EXIT_FAILED;
-        }
-        printf("pgs initramfs: %s in the %s images\n", enable ? "pgs-early is" : "pgs-early is no longer", c.g->name);
-        return PGS_EXIT_OK;
+        c.want = !strcmp(sub, "enable");
+        edit_init(&c.plan, &c.root, c.sysroot, "pgs initramfs");
+        c.plan.dry_run = c.dry_run;
+        c.plan.short_names = true;
+        c.plan.timeout_ms = GEN_TIMEOUT_MS;
+        c.plan.verify = verify_images;
+        c.plan.verify_ud = &c;
+        struct edit_file *f;
+        int rc = PGS_EXIT_FAILED;
+        if (plan_conf(&c, c.want, &f) < 0 || plan_regen(&c) < 0)
+                goto out;
+        if (!edit_changes(f))
+                printf("pgs initramfs: %s: pgs is already %s\n", c.g->name, c.want ? "enabled" : "disabled");
+        rc = edit_execute(&c.plan);
+        if (rc == PGS_EXIT_OK && !c.dry_run)
+                printf("pgs initramfs: %s in the %s images\n", c.want ? "pgs-early is" : "pgs-early is no longer", c.g->name);
+out:
+        edit_free(&c.plan);
+        return rc;
 }
