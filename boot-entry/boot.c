@@ -28,6 +28,7 @@
 #include "shared/diff.h"
 #include "shared/proc.h"
 #include "shared/root.h"
+#include "shared/sysroot.h"
 
 
 /* ---- the command -------------------------------------------------------- */
@@ -102,7 +103,7 @@ static int boot_run(int argc, char **argv)
                 { "mode", required_argument, NULL, 'm' },    { "vfs", required_argument, NULL, 'v' },
                 { "driver", required_argument, NULL, 'd' },  { "hugepages", required_argument, NULL, 'H' },
                 { "isolate", required_argument, NULL, 'i' }, { "dry-run", no_argument, NULL, 'n' },
-                { "loader", required_argument, NULL, 'l' },  { "sysroot", required_argument, NULL, 'r' },
+                { "loader", required_argument, NULL, 'l' },  SYSROOT_OPTION,
                 { "help", no_argument, NULL, 'h' },          { 0 },
         };
         struct want w = { .vfs = -1 };
@@ -168,19 +169,10 @@ static int boot_run(int argc, char **argv)
 
         memset(&b, 0, sizeof(b));
         b.root.fd = -1;
-        char absroot[4096];
-        if (sysroot) {
-                if (!realpath(sysroot, absroot)) {
-                        fail("--sysroot %s: %s", sysroot, strerror(errno));
-                        return PGS_EXIT_USAGE;
-                }
-                b.sysroot = absroot;
-        }
-        int rc = root_open(&b.root, b.sysroot);
-        if (rc < 0) {
-                fail("--sysroot %s: %s", sysroot, strerror(-rc));
+        if (sysroot_open(&b.root, "pgs boot", sysroot))
                 return PGS_EXIT_USAGE;
-        }
+        b.sysroot = sysroot_of(&b.root);
+        int rc;
         edit_init(&b.plan, &b.root, b.sysroot, "pgs boot");
         b.plan.dry_run = dry_run;
         b.plan.record = STATE_PATH;

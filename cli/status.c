@@ -13,6 +13,7 @@
 #include "shared/pci.h"
 #include "shared/log.h"
 #include "shared/root.h"
+#include "shared/sysroot.h"
 
 static const char status_usage[] =
         "Usage: pgs status [--sysroot DIR] [--json]\n"
@@ -40,7 +41,7 @@ int cmd_status(int argc, char **argv)
         const char *sysroot = NULL;
         int json = 0;
         static const struct option opts[] = {
-                { "sysroot", required_argument, NULL, 'r' },
+                SYSROOT_OPTION,
                 { "json", no_argument, NULL, 'j' },
                 { "help", no_argument, NULL, 'h' },
                 { 0 },
@@ -56,11 +57,9 @@ int cmd_status(int argc, char **argv)
                 }
         }
         struct pgs_root root;
-        int rc = root_open(&root, sysroot);
-        if (rc < 0) {
-                log_stderr("pgs status", "%s: %s", sysroot, strerror(-rc));
-                return PGS_EXIT_USAGE;
-        }
+        int rc = sysroot_open(&root, "pgs status", sysroot);
+        if (rc)
+                return rc;
         char *text = NULL;
         rc = fs_read_file(&root, EARLY_STATE_PATH, 1 << 20, &text, NULL);
         if (rc == -ENOENT) {

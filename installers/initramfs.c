@@ -23,6 +23,7 @@
 #include "shared/edit.h"
 #include "shared/proc.h"
 #include "shared/root.h"
+#include "shared/sysroot.h"
 
 #define GEN_TIMEOUT_MS (10 * 60 * 1000)
 
@@ -467,7 +468,7 @@ int cmd_initramfs(int argc, char **argv)
 {
         static const struct option opts[] = {
                 { "dry-run", no_argument, NULL, 'n' }, { "generator", required_argument, NULL, 'g' },
-                { "sysroot", required_argument, NULL, 'r' }, { "help", no_argument, NULL, 'h' }, { 0 },
+                SYSROOT_OPTION, { "help", no_argument, NULL, 'h' }, { 0 },
         };
         struct ctx c = { 0 };
         const char *gen = NULL, *sysroot = NULL;
@@ -487,16 +488,9 @@ int cmd_initramfs(int argc, char **argv)
                 return PGS_EXIT_USAGE;
         }
         const char *sub = argv[optind];
-        static char abs[4096];
-        if (sysroot) {
-                if (!realpath(sysroot, abs)) {
-                        err("--sysroot %s: %s", sysroot, strerror(errno));
-                        return PGS_EXIT_USAGE;
-                }
-                c.sysroot = abs;
-        }
-        if (root_open(&c.root, c.sysroot) < 0)
+        if (sysroot_open(&c.root, "pgs initramfs", sysroot))
                 return PGS_EXIT_USAGE;
+        c.sysroot = sysroot_of(&c.root);
         if (gen) {
                 for (size_t i = 0; i < sizeof(gens) / sizeof(gens[0]); i++)
                         if (!strcmp(gen, gens[i].name))

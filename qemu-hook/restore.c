@@ -17,6 +17,7 @@
 #include "shared/procscan.h"
 #include "shared/log.h"
 #include "shared/root.h"
+#include "shared/sysroot.h"
 
 /* is pid a QEMU? its executable is a QEMU binary (qemu-system-*, qemu-kvm) */
 static bool is_qemu(const struct pgs_root *r, const char *pid)
@@ -85,7 +86,7 @@ static void say(void *ud, const char *m)
 int cmd_restore(int argc, char **argv)
 {
         static const struct option opts[] = {
-                { "sysroot", required_argument, NULL, 'r' }, { "dry-run", no_argument, NULL, 'n' },
+                SYSROOT_OPTION, { "dry-run", no_argument, NULL, 'n' },
                 { "help", no_argument, NULL, 'h' }, { 0 },
         };
         const char *sysroot = NULL;
@@ -113,10 +114,8 @@ int cmd_restore(int argc, char **argv)
         }
         const char *want = optind < argc ? argv[optind] : NULL;
         struct pgs_root root;
-        if (root_open(&root, sysroot) < 0) {
-                log_stderr("pgs restore", "--sysroot %s: cannot open it", sysroot);
+        if (sysroot_open(&root, "pgs restore", sysroot))
                 return PGS_EXIT_USAGE;
-        }
         int lock = dry ? -1 : journal_lock(&root, 30000);
         if (!dry && lock < 0) {
                 log_stderr("pgs restore", "cannot take /run/pgs/lock: %s",

@@ -16,6 +16,7 @@
 #include "shared/proc.h"
 #include "shared/log.h"
 #include "shared/root.h"
+#include "shared/sysroot.h"
 
 #ifndef PGS_LIBDIR
 #define PGS_LIBDIR "/usr/lib/pgs"
@@ -42,7 +43,7 @@ static const char *daemon_name(const struct pgs_root *r)
 int cmd_setup(int argc, char **argv)
 {
         static const struct option opts[] = {
-                { "sysroot", required_argument, NULL, 'r' }, { "dry-run", no_argument, NULL, 'n' },
+                SYSROOT_OPTION, { "dry-run", no_argument, NULL, 'n' },
                 { "remove", no_argument, NULL, 'x' }, { "help", no_argument, NULL, 'h' }, { 0 },
         };
         const char *sysroot = NULL;
@@ -69,10 +70,8 @@ int cmd_setup(int argc, char **argv)
                 return PGS_EXIT_USAGE;
         }
         struct pgs_root r;
-        if (root_open(&r, sysroot) < 0) {
-                log_stderr("pgs setup", "--sysroot %s: cannot open it", sysroot);
+        if (sysroot_open(&r, "pgs setup", sysroot))
                 return PGS_EXIT_USAGE;
-        }
         const char *main_hook = "etc/libvirt/hooks/qemu", *dropin = "etc/libvirt/hooks/qemu.d/pgs", *dmn = daemon_name(&r);
         bool main_taken = fs_lexists(&r, main_hook) && !is_ours(&r, main_hook);
         if (remove) {
