@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,45 +25,22 @@
 #include "shared/proc.h"
 #include "shared/root.h"
 #include "shared/sysroot.h"
-
-#define GEN_TIMEOUT_MS (10 * 60 * 1000)
-
-/* Each rebuild command is one NULL-terminated argv, used as it is for the run
- * and for the --dry-run line (tests/bats/installers.bats asserts it exactly). */
-#define ARGV_MAX 6
-struct gen {
-        const char *name;
-        const char *conf;               /* the file pgs edits or owns */
-        const char *regen[ARGV_MAX];    /* the distribution's rebuild command, NULL-terminated */
-        const char *lister;             /* lists an image's files */
-        const char *images[3];          /* image name prefixes in /boot, NULL-terminated */
-};
+#include "installers/initramfs.h"
 
 static const struct gen gens[] = {
-        { "mkinitcpio", "etc/mkinitcpio.conf", { "mkinitcpio", "-P", NULL }, "lsinitcpio", { "initramfs-", NULL } },
-        { "initramfs-tools", "etc/initramfs-tools/conf.d/pgs", { "update-initramfs", "-u", "-k", "all", NULL }, "lsinitramfs",
+        { "mkinitcpio", true, "etc/mkinitcpio.conf", { "mkinitcpio", "-P", NULL }, "lsinitcpio", { "initramfs-", NULL } },
+        { "initramfs-tools", false, "etc/initramfs-tools/conf.d/pgs", { "update-initramfs", "-u", "-k", "all", NULL }, "lsinitramfs",
           { "initrd.img-", NULL } },
         /* dracut names its images initrd.img-KVER on Debian/Ubuntu, initramfs-KVER.img on Fedora/Arch */
-        { "dracut", "etc/dracut.conf.d/90-pgs.conf", { "dracut", "--regenerate-all", "--force", NULL }, "lsinitrd",
+        { "dracut", true, "etc/dracut.conf.d/90-pgs.conf", { "dracut", "--regenerate-all", "--force", NULL }, "lsinitrd",
           { "initramfs-", "initrd.img-", NULL } },
 };
 
 static const char *const itools_owned = "# written by pgs initramfs enable: include pgs-early in the image\nPGS=y\n";
 static const char *const dracut_owned = "# written by pgs initramfs enable: include pgs-early in the image\nadd_dracutmodules+=\" pgs \"\n";
 
-struct ctx {
-        struct pgs_root root;
-        const char *sysroot;
-        const struct gen *g;
-        bool dry_run;
-        bool want;              /* enable: the images must carry pgs-early */
-        int warnings;
-        struct edit_plan plan;  /* the file and the rebuild (shared/edit.h) */
-};
 
-static int err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-#include <stdarg.h>
-static int err(const char *fmt, ...)
+int inst_err(const char *fmt, ...)
 {
         va_list ap;
         va_start(ap, fmt);
@@ -131,7 +109,7 @@ static int is_enabled(struct ctx *c, char *why, size_t size)
                 return 0;
         }
         if (rc < 0)
-                return err("/%s: %s", c->g->conf, strerror(-rc));
+                return inst_err("/%s: %s", c->g->conf, strerror(-rc));
         int on = 0;
         if (c->g == &gens[0]) {
                 size_t s, e;
@@ -174,20 +152,20 @@ static int plan_conf(struct ctx *c, bool enable, struct edit_file **ret)
         const char *t = f->old;
         size_t len = f->old_len, s, e;
         if (!t)
-                return err("/%s does not exist; nothing changed", c->g->conf);
+                return inst_err("/%s does not exist; nothing changed", c->g->conf);
         if (!hooks_span(t, len, &s, &e))
-                return err("/%s has no HOOKS=(...) line; add pgs before udev or systemd by hand", c->g->conf);
+                return inst_err("/%s has no HOOKS=(...) line; add pgs before udev or systemd by hand", c->g->conf);
         size_t p = word_at(t, s, e, "pgs");
         if (enable) {
                 size_t u = word_at(t, s, e, "udev"), sd = word_at(t, s, e, "systemd");
                 size_t at = u < sd ? u : sd;
                 if (at == (size_t)-1)
-                        return err("HOOKS in /%s has neither udev nor systemd; pgs must run before device drivers load: add it by hand",
+                        return inst_err("HOOKS in /%s has neither udev nor systemd; pgs must run before device drivers load: add it by hand",
                                    c->g->conf);
                 if (p != (size_t)-1 && p < at)
                         return 0;       /* already there, in the right place */
                 if (p != (size_t)-1)
-                        return err("pgs is in HOOKS after udev/systemd in /%s: move it before them by hand", c->g->conf);
+                        return inst_err("pgs is in HOOKS after udev/systemd in /%s: move it before them by hand", c->g->conf);
                 /* "pgs " goes right before udev/systemd: disable takes exactly that away */
                 char *n = xmalloc(len + 5);
                 memcpy(n, t, at);
@@ -210,56 +188,6 @@ static int plan_conf(struct ctx *c, bool enable, struct edit_file **ret)
         return 0;
 }
 
-/* kernel-install's own layout (Fedora and EndeavourOS with systemd-boot):
- * $BOOT/<entry-token>/<KVER>/initrd, $BOOT being /boot, /efi or /boot/efi */
-static const char *const ki_roots[] = { "boot", "efi", "boot/efi" };
-
-static int ki_images(struct ctx *c, char names[][256], int k, int max)
-{
-        for (size_t r = 0; r < sizeof(ki_roots) / sizeof(ki_roots[0]); r++) {
-                struct dirent **tok;
-                int nt = fs_scandir(&c->root, ki_roots[r], &tok, NULL, alphasort);
-                for (int i = 0; i < nt; i++) {
-                        char p[600];
-                        struct dirent **ver;
-                        snprintf(p, sizeof(p), "%s/%s", ki_roots[r], tok[i]->d_name);
-                        int nv = tok[i]->d_name[0] == '.' ? -1 : fs_scandir(&c->root, p, &ver, NULL, alphasort);
-                        for (int j = 0; j < nv; j++) {
-                                char img[800];
-                                snprintf(img, sizeof(img), "%s/%s/initrd", p, ver[j]->d_name);
-                                if (k < max && ver[j]->d_name[0] != '.' && strlen(img) < 256 && fs_exists(&c->root, img))
-                                        snprintf(names[k++], 256, "%s", img);
-                                free(ver[j]);
-                        }
-                        if (nv >= 0)
-                                free(ver);
-                        free(tok[i]);
-                }
-                if (nt >= 0)
-                        free(tok);
-        }
-        return k;
-}
-
-/* images in /boot this generator makes, then those kernel-install manages */
-static int list_images(struct ctx *c, char names[][256], int max)
-{
-        struct dirent **list;
-        int n = fs_scandir(&c->root, "boot", &list, NULL, alphasort), k = 0;
-        for (int i = 0; i < n; i++) {
-                const char *d = list[i]->d_name;
-                bool ours = false;
-                for (size_t p = 0; c->g->images[p]; p++)
-                        ours |= !strncmp(d, c->g->images[p], strlen(c->g->images[p]));
-                if (k < max && ours && !strstr(d, ".pgs-bak") && !strstr(d, "fallback"))
-                        snprintf(names[k++], 256, "boot/%s", d);
-                free(list[i]);
-        }
-        if (n >= 0)
-                free(list);
-        return c->g == &gens[1] ? k : ki_images(c, names, k, max);
-}
-
 /* The rebuild, as commands of the plan. Where kernel-install manages the
  * images (dracut or mkinitcpio behind it), each installed kernel goes through
  * `kernel-install add KVER /usr/lib/modules/KVER/vmlinuz`, which writes them
@@ -267,11 +195,11 @@ static int list_images(struct ctx *c, char names[][256], int max)
 static int plan_regen(struct ctx *c)
 {
         char none[1][256];
-        bool ki = c->g != &gens[1] && ki_images(c, none, 0, 1) > 0;
+        bool ki = c->g->ki && ki_images(c, none, 0, 1) > 0;
         char prog[512];
         if (!ki) {
                 if (!prog_find(&c->root, c->sysroot, c->g->regen[0], prog, sizeof(prog)))
-                        return err("%s not found to rebuild the images", c->g->regen[0]);
+                        return inst_err("%s not found to rebuild the images", c->g->regen[0]);
                 const char *argv[ARGV_MAX] = { prog };
                 for (size_t k = 1; c->g->regen[k]; k++)
                         argv[k] = c->g->regen[k];
@@ -279,7 +207,7 @@ static int plan_regen(struct ctx *c)
                 return 0;
         }
         if (!prog_find(&c->root, c->sysroot, "kernel-install", prog, sizeof(prog)))
-                return err("the images are kernel-install's ($BOOT/ENTRY-TOKEN/KVER/initrd) but kernel-install is not found");
+                return inst_err("the images are kernel-install's ($BOOT/ENTRY-TOKEN/KVER/initrd) but kernel-install is not found");
         struct dirent **list;
         int n = fs_scandir(&c->root, "usr/lib/modules", &list, NULL, alphasort);
         for (int i = 0; i < n; i++) {
@@ -293,163 +221,8 @@ static int plan_regen(struct ctx *c)
         if (n >= 0)
                 free(list);
         if (!c->plan.n_cmds)
-                return err("the images are kernel-install's but no kernel is installed in /usr/lib/modules");
+                return inst_err("the images are kernel-install's but no kernel is installed in /usr/lib/modules");
         return 0;
-}
-
-struct listing {
-        bool early, conf;
-};
-
-static void listing_line(const char *line, void *ud)
-{
-        struct listing *l = ud;
-        l->early |= strstr(line, "lib/pgs/pgs-early") != NULL;
-        l->conf |= strstr(line, "etc/pgs.conf") != NULL;
-}
-
-/* does the image carry pgs-early and the config? (the generator's lister,
- * read through a pipe under the deadline) */
-static int image_check(struct ctx *c, const char *img, bool *has_early, bool *has_conf)
-{
-        char prog[512], path[700];
-        if (!prog_find(&c->root, c->sysroot, c->g->lister, prog, sizeof(prog)))
-                return -ENOENT;
-        snprintf(path, sizeof(path), "%s/%s", c->sysroot ? c->sysroot : "", img);
-        char *argv[] = { prog, path, NULL };
-        struct listing l = { false, false };
-        int rc = run_lines(argv, c->sysroot, GEN_TIMEOUT_MS, listing_line, &l);
-        *has_early = l.early;
-        *has_conf = l.conf;
-        return rc;
-}
-
-static void report_images(struct ctx *c, bool want)
-{
-        char imgs[16][256];
-        int n = list_images(c, imgs, 16);
-        if (!n)
-                printf("  images: none found in /boot (%s*)\n", c->g->images[0]);
-        struct stat cs, is;
-        bool have_conf = fs_stat(&c->root, "etc/pgs.conf", &cs) == 0;
-        for (int i = 0; i < n; i++) {
-                bool e, k;
-                int rc = image_check(c, imgs[i], &e, &k);
-                if (rc == -ENOENT) {
-                        printf("  /%s: cannot look inside (%s not found)\n", imgs[i], c->g->lister);
-                        continue;
-                }
-                printf("  /%s: pgs-early %s, /etc/pgs.conf %s\n", imgs[i], e ? "inside" : "MISSING", k ? "inside" : "missing");
-                if (want && !e) {
-                        printf("    warning: pgs is enabled but this image does not carry it: rebuild it\n");
-                        c->warnings++;
-                }
-                if (have_conf && fs_stat(&c->root, imgs[i], &is) == 0 && is.st_mtime < cs.st_mtime && e) {
-                        printf("    warning: older than /etc/pgs.conf: its copy of the config is stale; rebuild it\n");
-                        c->warnings++;
-                }
-        }
-}
-
-static const char *const native[] = { "amdgpu", "radeon", "nouveau", "nvidia", "nvidia_drm", "nvidia-drm", "i915", "xe", NULL };
-
-static void scan_words(struct ctx *c, const char *text, const char *what)
-{
-        for (int i = 0; native[i]; i++) {
-                const char *p = text;
-                size_t l = strlen(native[i]);
-                while ((p = strstr(p, native[i]))) {
-                        bool left = p == text || strchr(" \t\n(\"'=,", p[-1]);
-                        bool right = !p[l] || strchr(" \t\n)\"',", p[l]);
-                        if (left && right) {
-                                printf("  note: %s loads %s early; pgs's modprobe.d softdep still runs pgs-early before it\n", what, native[i]);
-                                break;
-                        }
-                        p += l;
-                }
-        }
-}
-
-/* modprobe.d as modprobe reads it (libkmod: every directory, tabs, the
- * file that wins): vfio-pci options with ids=, and an install line for
- * vfio-pci that would replace loading it */
-static void report_modprobe_d(struct ctx *c)
-{
-        char kver[128] = "", v[1024], where[600];
-        struct hkmod k;
-        if (hkmod_running_kernel(&c->root, kver, sizeof(kver)) < 0 && hkmod_newest_kernel(&c->root, kver, sizeof(kver)) < 0)
-                snprintf(kver, sizeof(kver), "none");
-        if (hkmod_open(&k, &c->root, kver) < 0)
-                return;
-        if (hkmod_options(&k, "vfio-pci", v, sizeof(v)) == 0 && strstr(v, "ids=")) {
-                if (hkmod_config_where(&k, "options", "vfio-pci", "ids=", where, sizeof(where)) < 0)
-                        snprintf(where, sizeof(where), "modprobe.d");
-                printf("  warning: %s: 'options vfio-pci %s' grabs every device with those ids; use [vfio] bind in /etc/pgs.conf instead\n",
-                       where, v);
-                c->warnings++;
-        }
-        if (hkmod_install(&k, "vfio-pci", v, sizeof(v)) == 0 && v[0] && !strstr(v, "pgs-early")) {
-                if (hkmod_config_where(&k, "install", "vfio-pci", "", where, sizeof(where)) < 0)
-                        snprintf(where, sizeof(where), "modprobe.d");
-                printf("  warning: %s: 'install vfio-pci %s': modprobe runs that instead of loading vfio-pci, so nothing can use it\n", where, v);
-                c->warnings++;
-        }
-        hkmod_close(&k);
-}
-
-static void report_underminers(struct ctx *c)
-{
-        char buf[8192];
-        if (fs_read_str(&c->root, "proc/cmdline", buf, sizeof(buf)) >= 0) {
-                if (strstr(buf, "vfio-pci.ids=") || strstr(buf, "vfio_pci.ids=")) {
-                        printf("  warning: vfio-pci.ids= on the kernel command line grabs every device with those ids (two identical GPUs: both); use [vfio] bind in /etc/pgs.conf instead\n");
-                        c->warnings++;
-                }
-                char *p = strstr(buf, "rd.driver.pre=");
-                if (p)
-                        scan_words(c, p, "rd.driver.pre= on the kernel command line");
-        }
-        report_modprobe_d(c);
-        const char *early[] = { "etc/mkinitcpio.conf", "etc/initramfs-tools/modules", "etc/dracut.conf", NULL };
-        for (int i = 0; early[i]; i++) {
-                char *t;
-                size_t len;
-                if (fs_read_file(&c->root, early[i], 1 << 20, &t, &len) < 0)
-                        continue;
-                char what[128];
-                for (char *l = strtok(t, "\n"); l; l = strtok(NULL, "\n")) {
-                        if (l[0] == '#')
-                                continue;
-                        if ((i == 0 && !strncmp(l, "MODULES=", 8)) || i == 1 ||
-                            (i == 2 && (strstr(l, "force_drivers") || strstr(l, "add_drivers")))) {
-                                snprintf(what, sizeof(what), "/%s", early[i]);
-                                scan_words(c, l, what);
-                        }
-                }
-                free(t);
-        }
-}
-
-/* the engine's verify step: every image now says what was asked */
-static int verify_images(void *ud)
-{
-        struct ctx *c = ud;
-        char imgs[16][256];
-        int n = list_images(c, imgs, 16), bad = 0;
-        if (!n)
-                return err("no image of %s found after the rebuild: pgs-early cannot be confirmed in any", c->g->name);
-        for (int i = 0; i < n; i++) {
-                bool e, f;
-                if (image_check(c, imgs[i], &e, &f) == -ENOENT)
-                        continue;
-                if (e != c->want) {
-                        err("/%s %s pgs-early after the rebuild", imgs[i], c->want ? "does not carry" : "still carries");
-                        bad++;
-                } else {
-                        printf("  /%s: pgs-early %s\n", imgs[i], e ? "inside" : "not inside");
-                }
-        }
-        return bad ? -1 : 0;
 }
 
 static const char usage[] =
@@ -496,11 +269,11 @@ int cmd_initramfs(int argc, char **argv)
                         if (!strcmp(gen, gens[i].name))
                                 c.g = &gens[i];
                 if (!c.g) {
-                        err("--generator '%.32s': expected mkinitcpio, dracut or initramfs-tools", gen);
+                        inst_err("--generator '%.32s': expected mkinitcpio, dracut or initramfs-tools", gen);
                         return PGS_EXIT_USAGE;
                 }
         } else if (!(c.g = detect(&c))) {
-                err("no initramfs generator found (mkinitcpio, dracut, initramfs-tools); name one with --generator");
+                inst_err("no initramfs generator found (mkinitcpio, dracut, initramfs-tools); name one with --generator");
                 return PGS_EXIT_FAILED;
         }
 

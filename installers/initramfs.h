@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* installers/initramfs.h — what the parts of `pgs initramfs` share: the
+ * generators (initramfs.c), the images (images.c), the warnings of status
+ * (underminers.c). */
+#pragma once
+#include <stdbool.h>
+
+#include "shared/edit.h"
+#include "shared/root.h"
+
+#define GEN_TIMEOUT_MS (10 * 60 * 1000)
+
+/* Each rebuild command is one NULL-terminated argv, used as it is for the run
+ * and for the --dry-run line (tests/bats/installers.bats asserts it exactly). */
+#define ARGV_MAX 6
+struct gen {
+        const char *name;
+        bool ki;                        /* may sit behind kernel-install */
+        const char *conf;               /* the file pgs edits or owns */
+        const char *regen[ARGV_MAX];    /* the distribution's rebuild command, NULL-terminated */
+        const char *lister;             /* lists an image's files */
+        const char *images[3];          /* image name prefixes in /boot, NULL-terminated */
+};
+
+struct ctx {
+        struct pgs_root root;
+        const char *sysroot;
+        const struct gen *g;
+        bool dry_run;
+        bool want;              /* enable: the images must carry pgs-early */
+        int warnings;
+        struct edit_plan plan;  /* the file and the rebuild (shared/edit.h) */
+};
+
+int inst_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* images.c */
+int ki_images(struct ctx *c, char names[][256], int k, int max);
+int list_images(struct ctx *c, char names[][256], int max);
+int image_check(struct ctx *c, const char *img, bool *has_early, bool *has_conf);
+void report_images(struct ctx *c, bool want);
+int verify_images(void *ud);
+
+/* underminers.c */
+void report_underminers(struct ctx *c);
