@@ -22,6 +22,7 @@
 
 #include "boot-entry/boot.h"
 #include "boot-entry/kparams.h"
+#include "shared/alloc.h"
 #include "shared/command.h"
 #include "shared/config.h"
 #include "shared/cpulist.h"
@@ -81,7 +82,292 @@ static void print_words(const char *label, const struct words *w)
 
 static struct boot b;
 
-static int boot_run(int argc, char **argv);
+/* what was asked, as the options said it */
+struct request {
+        struct want w;
+        const char *sub, *loader, *sysroot;
+        bool dry_run;
+};
+
+static int parse_vfs(const char *arg, int *ret)
+{
+        uint64_t v;
+        if (parse_u64(arg, 10, &v) < 0 || v > 64)
+                return fail("--vfs '%.16s': not a number of VFs", arg);
+        *ret = (int)v;
+        return 0;
+}
+
+/* the options; returns -1 to go on, else the exit status */
+static int parse_options(int argc, char **argv, struct request *q)
+{
+        static const struct option opts[] = {
+                { "mode", required_argument, NULL, 'm' },    { "vfs", required_argument, NULL, 'v' },
+                { "driver", required_argument, NULL, 'd' },  { "hugepages", required_argument, NULL, 'H' },
+                { "isolate", required_argument, NULL, 'i' }, { "dry-run", no_argument, NULL, 'n' },
+                { "loader", required_argument, NULL, 'l' },  SYSROOT_OPTION,
+                { "help", no_argument, NULL, 'h' },          { 0 },
+        };
+        *q = (struct request){ .w = { .vfs = -1 } };
+        int o;
+        optind = 1;
+        while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+                switch (o) {
+                case 'm': q->w.mode = optarg; break;
+                case 'v':
+                        if (parse_vfs(optarg, &q->w.vfs) < 0)
+                                return PGS_EXIT_USAGE;
+                        break;
+                case 'd':
+                        if (strcmp(optarg, "i915") && strcmp(optarg, "xe"))
+                                return fail("--driver '%.16s': expected i915 or xe", optarg), PGS_EXIT_USAGE;
+                        q->w.driver = optarg;
+                        break;
+                case 'H': q->w.hugepages = optarg; break;
+                case 'i': q->w.isolate = optarg; break;
+                case 'n': q->dry_run = true; break;
+                case 'l': q->loader = optarg; break;
+                case 'r': q->sysroot = optarg; break;
+                case 'h': fputs(boot_usage, stdout); return PGS_EXIT_OK;
+                default: fputs(boot_usage, stderr); return PGS_EXIT_USAGE;
+                }
+        }
+        if (optind + 1 != argc) {
+                fputs(boot_usage, stderr);
+                return PGS_EXIT_USAGE;
+        }
+        q->sub = argv[optind];
+        return -1;
+}
+
+/* the words and values, before anything is read */
+static int check_request(const struct request *q)
+{
+        const struct want *w = &q->w;
+        if (strcmp(q->sub, "show") && strcmp(q->sub, "apply") && strcmp(q->sub, "revert")) {
+                fail("unknown subcommand '%.32s'", q->sub);
+                fputs(boot_usage, stderr);
+                return -1;
+        }
+        if (w->mode && strcmp(w->mode, "passthrough") && strcmp(w->mode, "gvtg") && strcmp(w->mode, "sriov"))
+                return fail("--mode '%.32s': expected passthrough, gvtg or sriov", w->mode);
+        if (w->isolate && (strlen(w->isolate) > 200 || cpulist_parse(w->isolate, &(struct cpuset){ { 0 } }) < 0 || strchr(w->isolate, '^')))
+                return fail("--isolate '%.32s': expected a CPU list like 2-7 or 2,3,6-7 (ranges low to high)", w->isolate);
+        if (w->hugepages && strcmp(w->hugepages, "none")) {
+                unsigned long n;
+                char size[8], extra;
+                if (sscanf(w->hugepages, "%7[^:]:%lu%c", size, &n, &extra) != 2 || n < 1 || n > 1000000 ||
+                    (strcmp(size, "1G") && strcmp(size, "2M")))
+                        return fail("--hugepages '%.32s': expected 1G:N or 2M:N (or none)", w->hugepages);
+        }
+        return 0;
+}
+
+/* the root, the record, the bootloader and the parameters it has now */
+static int open_boot(const struct request *q)
+{
+        memset(&b, 0, sizeof(b));
+        b.root.fd = -1;
+        if (sysroot_open(&b.root, "pgs boot", q->sysroot))
+                return PGS_EXIT_USAGE;
+        b.sysroot = sysroot_of(&b.root);
+        edit_init(&b.plan, &b.root, b.sysroot, "pgs boot");
+        b.plan.dry_run = q->dry_run;
+        b.plan.record = STATE_PATH;
+        b.plan.timeout_ms = CMD_TIMEOUT_MS;
+        state_load(&b);
+        const char *loader = q->loader;
+        if (!loader && b.have_state && b.st.loader[0] && strcmp(q->sub, "apply"))
+                loader = b.st.loader;  /* revert/show work on what apply used */
+        if (pick_backend(&b, loader) < 0 || b.be->read(&b) < 0)
+                return PGS_EXIT_FAILED;
+        return 0;
+}
+
+/* What is not given again is kept from the last apply: a later `apply
+ * --hugepages 2M:N` (the hook's advice) keeps the mode and the isolated CPUs;
+ * `--hugepages none` drops the reservation. Returns -1 for a request that
+ * asks for nothing. */
+static int resolve_want(struct request *q)
+{
+        static char kept_mode[32], kept_hp[32], kept_iso[256];   /* b.st is rewritten later */
+        struct want *w = &q->w;
+        snprintf(kept_mode, sizeof(kept_mode), "%s", b.st.mode);
+        snprintf(kept_hp, sizeof(kept_hp), "%s", b.st.hugepages);
+        snprintf(kept_iso, sizeof(kept_iso), "%s", b.st.isolate);
+        if (!w->mode && kept_mode[0])
+                w->mode = kept_mode;
+        if (!w->hugepages && kept_hp[0])
+                w->hugepages = kept_hp;
+        if (!w->isolate && kept_iso[0])
+                w->isolate = kept_iso;
+        if (w->hugepages && !strcmp(w->hugepages, "none"))
+                w->hugepages = NULL;
+        if (!strcmp(q->sub, "revert"))
+                w->mode = NULL, w->hugepages = NULL, w->isolate = NULL;
+        if (!strcmp(q->sub, "apply") && !w->mode && !w->hugepages && !w->isolate)
+                return fail("apply needs --mode passthrough|gvtg|sriov, --hugepages or --isolate");
+        return 0;
+}
+
+static int show(const char *mode, const struct words *want)
+{
+        printf("%-22s %s\n", "bootloader", b.be->what);
+        printf("%-22s /%s\n", "parameters read from", b.where[0] ? b.where : "(nothing)");
+        print_words("current parameters", &b.present);
+        print_words("added by pgs", &b.st.params);
+        if (mode) {
+                _cleanup_words_ struct words miss = { 0 };
+                for (size_t i = 0; i < want->n; i++)
+                        if (!words_has(&b.present, want->v[i]))
+                                words_add(&miss, want->v[i]);
+                printf("%-22s %s\n", "mode", mode);
+                print_words("still needed", &miss);
+        }
+        return PGS_EXIT_OK;
+}
+
+/* the same key with another value that pgs does not own: each named */
+static int conflicts(const char *mode, const struct words *want)
+{
+        int n = 0;
+        for (size_t i = 0; i < want->n; i++)
+                for (size_t k = 0; k < b.present.n; k++)
+                        if (param_same_key(want->v[i], b.present.v[k]) && strcmp(want->v[i], b.present.v[k]) &&
+                            !words_has(&b.st.params, b.present.v[k])) {
+                                fail("%s is already on the kernel command line (/%s); %s%s needs %s: remove it first",
+                                     b.present.v[k], b.where, mode ? mode : "pgs", mode ? " mode" : "", want->v[i]);
+                                n++;
+                        }
+        return n;
+}
+
+static int nixos_print(const char *sub, const struct words *want, bool kvmgt)
+{
+        if (!strcmp(sub, "revert")) {
+                puts("NixOS: remove the lines pgs boot printed from configuration.nix, then nixos-rebuild switch.");
+                return PGS_EXIT_OK;
+        }
+        puts("NixOS: pgs does not edit Nix files. Add to configuration.nix, then nixos-rebuild switch:");
+        printf("  boot.kernelParams = [");
+        for (size_t i = 0; i < want->n; i++)
+                printf(" \"%s\"", want->v[i]);
+        puts(" ];");
+        if (kvmgt)
+                puts("  boot.kernelModules = [ \"kvmgt\" ];");
+        return PGS_EXIT_OK;
+}
+
+/* What to take away: owned, present, no longer wanted; what to add: wanted,
+ * not present. A wanted parameter the user already had stays theirs (not
+ * recorded as pgs's). owned: what the record lists after this run. */
+static void param_diff(const struct words *want, struct words *add, struct words *rm, struct words *owned)
+{
+        for (size_t i = 0; i < b.st.params.n; i++) {
+                const char *p = b.st.params.v[i];
+                if (!words_has(want, p)) {
+                        if (words_has(&b.present, p))
+                                words_add(rm, p);
+                } else {
+                        words_add(owned, p);
+                }
+        }
+        for (size_t i = 0; i < want->n; i++)
+                if (!words_has(&b.present, want->v[i])) {
+                        words_add(add, want->v[i]);
+                        if (!words_has(owned, want->v[i]))
+                                words_add(owned, want->v[i]);
+                }
+}
+
+/* modules-load.d for GVT-g: a file pgs owns whole */
+static int plan_modload(bool kvmgt)
+{
+        struct edit_file *ml;
+        if (edit_load(&b.plan, MODLOAD_PATH, true, &ml) < 0)
+                return -1;
+        ml->owned = true;
+        if (kvmgt && !ml->new) {
+                const char *t = "# written by pgs boot (GVT-g): load kvmgt at boot\nkvmgt\n";
+                edit_set(ml, xstrdup(t), strlen(t));
+                flag_set(&b, "created", MODLOAD_PATH);
+        } else if (!kvmgt && ml->new && flag_has(&b, "created", MODLOAD_PATH)) {
+                edit_set(ml, NULL, 0);
+                flag_clear(&b, "created", MODLOAD_PATH);
+        }
+        return 0;
+}
+
+/* the record's new form, then the whole plan carried out */
+static int finish(const struct request *q, const struct words *add, const struct words *rm)
+{
+        if (!strcmp(q->sub, "revert")) {
+                if (!b.have_state) {
+                        puts("pgs boot: nothing to revert (no /var/lib/pgs/boot)");
+                        return PGS_EXIT_OK;
+                }
+                state_plan(&b, true);
+        } else {
+                snprintf(b.st.loader, sizeof(b.st.loader), "%s", b.be->name);
+                snprintf(b.st.mode, sizeof(b.st.mode), "%s", q->w.mode ? q->w.mode : "");
+                snprintf(b.st.hugepages, sizeof(b.st.hugepages), "%s", q->w.hugepages ? q->w.hugepages : "");
+                snprintf(b.st.isolate, sizeof(b.st.isolate), "%s", q->w.isolate ? q->w.isolate : "");
+                state_plan(&b, false);
+        }
+        if (!edit_any(&b.plan) && !b.plan.n_cmds) {
+                printf("pgs boot: %s: nothing to change\n", b.be->what);
+                /* keep the record in step (a first apply over parameters the
+                 * user had; a revert of parameters someone else removed) */
+                if (!b.plan.dry_run)
+                        edit_execute(&b.plan);
+                return PGS_EXIT_OK;
+        }
+        printf("pgs boot: %s\n", b.be->what);
+        if (add->n)
+                print_words("adding", add);
+        if (rm->n)
+                print_words("removing", rm);
+        int rc = edit_execute(&b.plan);
+        if (rc == PGS_EXIT_OK && !b.plan.dry_run)
+                printf("pgs boot: done; the parameters take effect at the next boot\n");
+        return rc;
+}
+
+static int boot_run(int argc, char **argv)
+{
+        struct request q;
+        int rc = parse_options(argc, argv, &q);
+        if (rc >= 0)
+                return rc;
+        if (check_request(&q) < 0)
+                return PGS_EXIT_USAGE;
+        if ((rc = open_boot(&q)))
+                return rc;
+        if (resolve_want(&q) < 0)
+                return PGS_EXIT_USAGE;
+        _cleanup_words_ struct words want = { 0 }, add = { 0 }, rm = { 0 }, owned = { 0 };
+        bool kvmgt = false;
+        if ((q.w.mode || q.w.hugepages || q.w.isolate) && desired_params(&b, &q.w, &want, &kvmgt) < 0)
+                return PGS_EXIT_USAGE;  /* a request this host cannot take */
+        if (!strcmp(q.sub, "show"))
+                return show(q.w.mode, &want);
+        if (conflicts(q.w.mode, &want))
+                return PGS_EXIT_FAILED;
+        if (!strcmp(b.be->name, "nixos"))
+                return nixos_print(q.sub, &want, kvmgt);
+        param_diff(&want, &add, &rm, &owned);
+        if (b.pending)
+                printf("pgs boot: the last run did not finish (/%s says so): its regeneration runs again\n", STATE_PATH);
+        if ((add.n || rm.n || b.pending) && b.be->plan(&b, &add, &rm) < 0)
+                return PGS_EXIT_FAILED;
+        if (plan_modload(kvmgt) < 0)
+                return PGS_EXIT_FAILED;
+        /* the record takes the list over (the one it replaces was read from it) */
+        words_free(&b.st.params);
+        b.st.params = owned;
+        owned = (struct words){ 0 };
+        return finish(&q, &add, &rm);
+}
 
 int cmd_boot(int argc, char **argv)
 {
@@ -96,239 +382,3 @@ int cmd_boot(int argc, char **argv)
         memset(&b, 0, sizeof(b));
         return rc;
 }
-
-static int boot_run(int argc, char **argv)
-{
-        static const struct option opts[] = {
-                { "mode", required_argument, NULL, 'm' },    { "vfs", required_argument, NULL, 'v' },
-                { "driver", required_argument, NULL, 'd' },  { "hugepages", required_argument, NULL, 'H' },
-                { "isolate", required_argument, NULL, 'i' }, { "dry-run", no_argument, NULL, 'n' },
-                { "loader", required_argument, NULL, 'l' },  SYSROOT_OPTION,
-                { "help", no_argument, NULL, 'h' },          { 0 },
-        };
-        struct want w = { .vfs = -1 };
-        const char *loader = NULL, *sysroot = NULL;
-        bool dry_run = false;
-        int o;
-        optind = 1;
-        while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-                switch (o) {
-                case 'm': w.mode = optarg; break;
-                case 'v': {
-                        uint64_t v;
-                        if (parse_u64(optarg, 10, &v) < 0 || v > 64) {
-                                fail("--vfs '%.16s': not a number of VFs", optarg);
-                                return PGS_EXIT_USAGE;
-                        }
-                        w.vfs = (int)v;
-                        break;
-                }
-                case 'd':
-                        if (strcmp(optarg, "i915") && strcmp(optarg, "xe")) {
-                                fail("--driver '%.16s': expected i915 or xe", optarg);
-                                return PGS_EXIT_USAGE;
-                        }
-                        w.driver = optarg;
-                        break;
-                case 'H': w.hugepages = optarg; break;
-                case 'i': w.isolate = optarg; break;
-                case 'n': dry_run = true; break;
-                case 'l': loader = optarg; break;
-                case 'r': sysroot = optarg; break;
-                case 'h': fputs(boot_usage, stdout); return PGS_EXIT_OK;
-                default: fputs(boot_usage, stderr); return PGS_EXIT_USAGE;
-                }
-        }
-        if (optind + 1 != argc) {
-                fputs(boot_usage, stderr);
-                return PGS_EXIT_USAGE;
-        }
-        const char *sub = argv[optind];
-        if (strcmp(sub, "show") && strcmp(sub, "apply") && strcmp(sub, "revert")) {
-                fail("unknown subcommand '%.32s'", sub);
-                fputs(boot_usage, stderr);
-                return PGS_EXIT_USAGE;
-        }
-        if (w.mode && strcmp(w.mode, "passthrough") && strcmp(w.mode, "gvtg") && strcmp(w.mode, "sriov")) {
-                fail("--mode '%.32s': expected passthrough, gvtg or sriov", w.mode);
-                return PGS_EXIT_USAGE;
-        }
-        if (w.isolate && (strlen(w.isolate) > 200 || cpulist_parse(w.isolate, &(struct cpuset){ { 0 } }) < 0 || strchr(w.isolate, '^'))) {
-                fail("--isolate '%.32s': expected a CPU list like 2-7 or 2,3,6-7 (ranges low to high)", w.isolate);
-                return PGS_EXIT_USAGE;
-        }
-        if (w.hugepages && strcmp(w.hugepages, "none")) {
-                unsigned long n;
-                char size[8], extra;
-                if (sscanf(w.hugepages, "%7[^:]:%lu%c", size, &n, &extra) != 2 || n < 1 || n > 1000000 ||
-                    (strcmp(size, "1G") && strcmp(size, "2M"))) {
-                        fail("--hugepages '%.32s': expected 1G:N or 2M:N (or none)", w.hugepages);
-                        return PGS_EXIT_USAGE;
-                }
-        }
-
-        memset(&b, 0, sizeof(b));
-        b.root.fd = -1;
-        if (sysroot_open(&b.root, "pgs boot", sysroot))
-                return PGS_EXIT_USAGE;
-        b.sysroot = sysroot_of(&b.root);
-        int rc;
-        edit_init(&b.plan, &b.root, b.sysroot, "pgs boot");
-        b.plan.dry_run = dry_run;
-        b.plan.record = STATE_PATH;
-        b.plan.timeout_ms = CMD_TIMEOUT_MS;
-        state_load(&b);
-        if (!loader && b.have_state && b.st.loader[0] && strcmp(sub, "apply"))
-                loader = b.st.loader;  /* revert/show work on what apply used */
-        if (pick_backend(&b, loader) < 0)
-                return PGS_EXIT_FAILED;
-        if (b.be->read(&b) < 0)
-                return PGS_EXIT_FAILED;
-
-        _cleanup_words_ struct words want = { 0 }, add = { 0 }, rm = { 0 };
-        bool kvmgt = false;
-        /* what is not given again is kept from the last apply: a later
-         * `apply --hugepages 2M:N` (the hook's advice) keeps the mode and the
-         * isolated CPUs; `--hugepages none` drops the reservation */
-        static char kept_mode[32], kept_hp[32], kept_iso[256];   /* b.st is rewritten below */
-        snprintf(kept_mode, sizeof(kept_mode), "%s", b.st.mode);
-        snprintf(kept_hp, sizeof(kept_hp), "%s", b.st.hugepages);
-        snprintf(kept_iso, sizeof(kept_iso), "%s", b.st.isolate);
-        const char *mode = w.mode ? w.mode : kept_mode[0] ? kept_mode : NULL;
-        if (!w.hugepages && kept_hp[0])
-                w.hugepages = kept_hp;
-        if (!w.isolate && kept_iso[0])
-                w.isolate = kept_iso;
-        if (w.hugepages && !strcmp(w.hugepages, "none"))
-                w.hugepages = NULL;
-        if (!strcmp(sub, "revert"))
-                mode = NULL, w.hugepages = NULL, w.isolate = NULL;
-        if (!strcmp(sub, "apply") && !mode && !w.hugepages && !w.isolate) {
-                fail("apply needs --mode passthrough|gvtg|sriov, --hugepages or --isolate");
-                return PGS_EXIT_USAGE;
-        }
-        if (mode || w.hugepages || w.isolate) {
-                w.mode = mode;
-                if (desired_params(&b, &w, &want, &kvmgt) < 0)
-                        return PGS_EXIT_USAGE;  /* a request this host cannot take */
-        }
-
-        if (!strcmp(sub, "show")) {
-                printf("%-22s %s\n", "bootloader", b.be->what);
-                printf("%-22s /%s\n", "parameters read from", b.where[0] ? b.where : "(nothing)");
-                print_words("current parameters", &b.present);
-                print_words("added by pgs", &b.st.params);
-                if (mode) {
-                        struct words miss = { 0 };
-                        for (size_t i = 0; i < want.n; i++)
-                                if (!words_has(&b.present, want.v[i]))
-                                        words_add(&miss, want.v[i]);
-                        printf("%-22s %s\n", "mode", mode);
-                        print_words("still needed", &miss);
-                        words_free(&miss);
-                }
-                return PGS_EXIT_OK;
-        }
-
-        /* conflicts: the same key with another value that pgs does not own */
-        int conflicts = 0;
-        for (size_t i = 0; i < want.n; i++)
-                for (size_t k = 0; k < b.present.n; k++)
-                        if (param_same_key(want.v[i], b.present.v[k]) && strcmp(want.v[i], b.present.v[k]) &&
-                            !words_has(&b.st.params, b.present.v[k])) {
-                                fail("%s is already on the kernel command line (/%s); %s%s needs %s: remove it first",
-                                     b.present.v[k], b.where, mode ? mode : "pgs", mode ? " mode" : "", want.v[i]);
-                                conflicts++;
-                        }
-        if (conflicts)
-                return PGS_EXIT_FAILED;
-
-        if (!strcmp(b.be->name, "nixos")) {
-                if (!strcmp(sub, "revert")) {
-                        puts("NixOS: remove the lines pgs boot printed from configuration.nix, then nixos-rebuild switch.");
-                        return PGS_EXIT_OK;
-                }
-                puts("NixOS: pgs does not edit Nix files. Add to configuration.nix, then nixos-rebuild switch:");
-                printf("  boot.kernelParams = [");
-                for (size_t i = 0; i < want.n; i++)
-                        printf(" \"%s\"", want.v[i]);
-                puts(" ];");
-                if (kvmgt)
-                        puts("  boot.kernelModules = [ \"kvmgt\" ];");
-                return PGS_EXIT_OK;
-        }
-
-        /* what to take away: owned, present, no longer wanted; what to add:
-         * wanted, not present. A wanted parameter the user already had stays
-         * theirs (not recorded as pgs's). */
-        _cleanup_words_ struct words owned = { 0 };
-        for (size_t i = 0; i < b.st.params.n; i++) {
-                const char *p = b.st.params.v[i];
-                if (!words_has(&want, p)) {
-                        if (words_has(&b.present, p))
-                                words_add(&rm, p);
-                } else {
-                        words_add(&owned, p);
-                }
-        }
-        for (size_t i = 0; i < want.n; i++)
-                if (!words_has(&b.present, want.v[i])) {
-                        words_add(&add, want.v[i]);
-                        if (!words_has(&owned, want.v[i]))
-                                words_add(&owned, want.v[i]);
-                }
-        if (b.pending)
-                printf("pgs boot: the last run did not finish (/%s says so): its regeneration runs again\n", STATE_PATH);
-        if ((add.n || rm.n || b.pending) && b.be->plan(&b, &add, &rm) < 0)
-                return PGS_EXIT_FAILED;
-
-        /* modules-load.d for GVT-g: a file pgs owns whole */
-        struct edit_file *ml;
-        if (edit_load(&b.plan, MODLOAD_PATH, true, &ml) < 0)
-                return PGS_EXIT_FAILED;
-        ml->owned = true;
-        if (kvmgt && !ml->new) {
-                edit_set(ml, strdup("# written by pgs boot (GVT-g): load kvmgt at boot\nkvmgt\n"), 0);
-                ml->new_len = strlen(ml->new);
-                flag_set(&b, "created", MODLOAD_PATH);
-        } else if (!kvmgt && ml->new && flag_has(&b, "created", MODLOAD_PATH)) {
-                edit_set(ml, NULL, 0);
-                flag_clear(&b, "created", MODLOAD_PATH);
-        }
-
-        /* the record takes the list over (the one it replaces was read from it) */
-        words_free(&b.st.params);
-        b.st.params = owned;
-        owned = (struct words){ 0 };
-        if (!strcmp(sub, "revert")) {
-                if (!b.have_state) {
-                        puts("pgs boot: nothing to revert (no /var/lib/pgs/boot)");
-                        return PGS_EXIT_OK;
-                }
-                state_plan(&b, true);
-        } else {
-                snprintf(b.st.loader, sizeof(b.st.loader), "%s", b.be->name);
-                snprintf(b.st.mode, sizeof(b.st.mode), "%s", mode ? mode : "");
-                snprintf(b.st.hugepages, sizeof(b.st.hugepages), "%s", w.hugepages ? w.hugepages : "");
-                snprintf(b.st.isolate, sizeof(b.st.isolate), "%s", w.isolate ? w.isolate : "");
-                state_plan(&b, false);
-        }
-        if (!edit_any(&b.plan) && !b.plan.n_cmds) {
-                printf("pgs boot: %s: nothing to change\n", b.be->what);
-                /* keep the record in step (a first apply over parameters the
-                 * user had; a revert of parameters someone else removed) */
-                if (!b.plan.dry_run)
-                        edit_execute(&b.plan);
-                return PGS_EXIT_OK;
-        }
-        printf("pgs boot: %s\n", b.be->what);
-        if (add.n)
-                print_words("adding", &add);
-        if (rm.n)
-                print_words("removing", &rm);
-        rc = edit_execute(&b.plan);
-        if (rc == PGS_EXIT_OK && !b.plan.dry_run)
-                printf("pgs boot: done; the parameters take effect at the next boot\n");
-        return rc;
-}
-
