@@ -3,6 +3,7 @@
 #include "qemu-hook/domain.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,40 +86,186 @@ static void silent(void *ctx, const char *msg, ...)
 {
 }
 
-int domain_parse(const char *xml, size_t len, struct domain *ret, char *msg, size_t msgsize)
+/* an attribute copied into buf: 0, -ENOENT when absent, -E2BIG when longer */
+static int prop(xmlNode *n, const char *name, char *buf, size_t size)
 {
-        *ret = (struct domain){ 0 };
-        /* libvirt's XML never has a DOCTYPE: one here can only carry entities */
+        xmlChar *v = n ? xmlGetProp(n, (const xmlChar *)name) : NULL;
+        if (!v)
+                return -ENOENT;
+        int rc = strlen((const char *)v) < size ? 0 : -E2BIG;
+        if (rc == 0)
+                snprintf(buf, size, "%s", (const char *)v);
+        xmlFree(v);
+        return rc;
+}
+
+static bool named(const xmlNode *n, const char *name)
+{
+        return n->type == XML_ELEMENT_NODE && !strcmp((const char *)n->name, name);
+}
+
+static int fail_msg(char *msg, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail_msg(char *msg, size_t size, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, size, fmt, ap);
+        va_end(ap);
+        return -EINVAL;
+}
+/* the message into msg, and -EINVAL (in a function with msg and msgsize) */
+#define FAIL(...) fail_msg(msg, msgsize, __VA_ARGS__)
+
+/* libvirt's XML never has a DOCTYPE: one can only carry entities */
+static xmlDoc *read_doc(const char *xml, size_t len, char *msg, size_t msgsize)
+{
         if (memmem(xml, len, "<!DOCTYPE", 9) || memmem(xml, len, "<!ENTITY", 8)) {
-                snprintf(msg, msgsize, "domain XML with a DOCTYPE or entity declarations; refusing it, nothing changed");
-                return -EINVAL;
+                FAIL("domain XML with a DOCTYPE or entity declarations; refusing it, nothing changed");
+                return NULL;
         }
         xmlSetGenericErrorFunc(NULL, silent);
         xmlDoc *doc = xmlReadMemory(xml, (int)len, "domain.xml", NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
         if (!doc) {
-        	const xmlError *e = xmlGetLastError();
-                snprintf(msg, msgsize, "domain XML does not parse (%s); nothing changed", e && e->message ? e->message : "?");
+                const xmlError *e = xmlGetLastError();
+                FAIL("domain XML does not parse (%s); nothing changed", e && e->message ? e->message : "?");
                 char *nl = strchr(msg, '\n');
                 if (nl)
                         *nl = ' ';
-                return -EINVAL;
+                return NULL;
         }
-        int rc = -EINVAL;
         /* the same rule on the parsed document, whatever its encoding (a
          * UTF-7 or UTF-16 document hides "<!DOCTYPE" from the byte search) */
-        if (doc->intSubset || doc->extSubset) {
-                snprintf(msg, msgsize, "domain XML with a DOCTYPE or entity declarations; refusing it, nothing changed");
-                goto out;
+        const char *enc = (const char *)doc->encoding;
+        if (doc->intSubset || doc->extSubset)
+                FAIL("domain XML with a DOCTYPE or entity declarations; refusing it, nothing changed");
+        else if (enc && strcasecmp(enc, "UTF-8") && strcasecmp(enc, "ASCII") && strcasecmp(enc, "US-ASCII"))
+                FAIL("domain XML in encoding '%.32s': libvirt writes UTF-8; refusing it, nothing changed", enc);
+        else
+                return doc;
+        xmlFreeDoc(doc);
+        return NULL;
+}
+
+/* <metadata><pgs:vm>: what pgs is asked to do for this domain */
+static int parse_metadata(xmlNode *dom, struct domain *ret, char *msg, size_t msgsize)
+{
+        xmlNode *md = child(dom, "metadata");
+        for (xmlNode *c = md ? md->children : NULL; c; c = c->next) {
+                if (!named(c, "vm") || !c->ns || !c->ns->href || strcmp((const char *)c->ns->href, PGS_NS))
+                        continue;
+                ret->managed = true;
+                for (xmlNode *f = c->children; f; f = f->next) {
+                        ret->want_hugepages |= named(f, "hugepages");
+                        ret->want_governor |= named(f, "governor");
+                        ret->want_isolate |= named(f, "isolate");
+                        if (named(f, "handover")) {
+                                ret->want_handover = true;
+                                if (prop(f, "allow", ret->handover_allow, sizeof(ret->handover_allow)) == -E2BIG)
+                                        return FAIL("domain XML: <pgs:handover allow> is too long; nothing changed");
+                        }
+                        if (named(f, "mdev") && prop(f, "type", ret->mdev_type, sizeof(ret->mdev_type)) == -E2BIG)
+                                return FAIL("domain XML: <pgs:mdev type> is too long; nothing changed");
+                }
         }
-        if (doc->encoding && strcasecmp((const char *)doc->encoding, "UTF-8") && strcasecmp((const char *)doc->encoding, "ASCII") &&
-            strcasecmp((const char *)doc->encoding, "US-ASCII")) {
-                snprintf(msg, msgsize, "domain XML in encoding '%.32s': libvirt writes UTF-8; refusing it, nothing changed",
-                         (const char *)doc->encoding);
-                goto out;
+        return 0;
+}
+
+static int parse_memory(xmlNode *dom, struct domain *ret, char *msg, size_t msgsize)
+{
+        if (number(child(dom, "memory"), "unit", &ret->mem_kib) < 0 && ret->managed)
+                return FAIL("domain XML: no valid <memory>; nothing changed");
+        xmlNode *hp = child(child(dom, "memoryBacking"), "hugepages");
+        ret->hugepages = hp != NULL;
+        xmlNode *pg = child(hp, "page");
+        if (pg) {
+                char sz[32] = "", un[16] = "";
+                unsigned long long v = 0;
+                int bad = prop(pg, "size", sz, sizeof(sz)) < 0 || parse_dec(sz, &v) < 0 || prop(pg, "unit", un, sizeof(un)) == -E2BIG;
+                ret->page_kib = bad ? 0 : (unsigned long)to_kib(v, un[0] ? un : NULL);
+                if (!ret->page_kib)
+                        return FAIL("domain XML: <memoryBacking><hugepages><page> has no valid size; nothing changed");
         }
+        xmlNode *nm = child(child(dom, "numatune"), "memory");
+        char ns[4096];
+        int r = prop(nm, "nodeset", ns, sizeof(ns));
+        if (r == -E2BIG || (r == 0 && cpulist_parse(ns, &ret->numa_nodes) < 0))
+                return FAIL("domain XML: <numatune><memory nodeset> is not a node list; nothing changed");
+        return 0;
+}
+
+static int parse_vcpupins(xmlNode *dom, struct domain *ret, char *msg, size_t msgsize)
+{
+        xmlNode *ct = child(dom, "cputune");
+        for (xmlNode *c = ct ? ct->children : NULL; c; c = c->next) {
+                if (!named(c, "vcpupin"))
+                        continue;
+                /* each pin on its own: a "^N" in one excludes N from that pin
+                 * only, never from the CPUs another pin uses */
+                char cs[4096];
+                struct cpuset one = { { 0 } };
+                if (prop(c, "cpuset", cs, sizeof(cs)) < 0 || cpulist_parse(cs, &one) < 0)
+                        return FAIL("domain XML: a <vcpupin> cpuset is not a CPU list; nothing changed");
+                for (size_t k = 0; k < CPU_MAX / 64; k++)
+                        ret->vcpus.bits[k] |= one.bits[k];
+        }
+        return 0;
+}
+
+/* a <hostdev type='pci'>'s <source><address>, as DDDD:BB:SS.F */
+static int pci_address(xmlNode *a, char *buf, size_t size)
+{
+        static const char *const names[] = { "domain", "bus", "slot", "function" };
+        static const unsigned long max[] = { 0xffff, 0xff, 0x1f, 7 };
+        unsigned long v[4];
+        for (int k = 0; k < 4; k++) {
+                char x[32], *e = NULL;
+                if (prop(a, names[k], x, sizeof(x)) < 0)
+                        return -EINVAL;
+                v[k] = strtoul(x, &e, 0);
+                if (!x[0] || !e || *e || v[k] > max[k])
+                        return -EINVAL;
+        }
+        snprintf(buf, size, "%04lx:%02lx:%02lx.%lx", v[0], v[1], v[2], v[3]);
+        return 0;
+}
+
+static int parse_hostdevs(xmlNode *dom, struct domain *ret, char *msg, size_t msgsize)
+{
+        xmlNode *devs = child(dom, "devices");
+        for (xmlNode *c = devs ? devs->children : NULL; c; c = c->next) {
+                char ty[16] = "", mg[8] = "", u[40];
+                if (!named(c, "hostdev") || prop(c, "type", ty, sizeof(ty)) < 0)
+                        continue;
+                xmlNode *a = child(child(c, "source"), "address");
+                if (!a)
+                        continue;
+                if (!strcmp(ty, "pci")) {
+                        if (ret->n_pci == DOMAIN_MAX_HOSTDEVS)
+                                return FAIL("domain XML: more than %d PCI <hostdev>s; pgs refuses rather than check only some; nothing changed",
+                                            DOMAIN_MAX_HOSTDEVS);
+                        if (pci_address(a, ret->pci[ret->n_pci].addr, sizeof(ret->pci[ret->n_pci].addr)) < 0)
+                                return FAIL("domain XML: a <hostdev type='pci'> address is not a PCI address; nothing changed");
+                        prop(c, "managed", mg, sizeof(mg));
+                        ret->pci[ret->n_pci++].managed = !strcmp(mg, "yes");
+                } else if (!strcmp(ty, "mdev") && prop(a, "uuid", u, sizeof(u)) != -ENOENT) {
+                        if (ret->n_mdevs == DOMAIN_MAX_HOSTDEVS)
+                                return FAIL("domain XML: more than %d mdev <hostdev>s; nothing changed", DOMAIN_MAX_HOSTDEVS);
+                        snprintf(ret->mdevs[ret->n_mdevs++], 37, "%.36s", u);
+                }
+        }
+        return 0;
+}
+
+int domain_parse(const char *xml, size_t len, struct domain *ret, char *msg, size_t msgsize)
+{
+        *ret = (struct domain){ 0 };
+        xmlDoc *doc = read_doc(xml, len, msg, msgsize);
+        if (!doc)
+                return -EINVAL;
+        int rc = -EINVAL;
         xmlNode *dom = xmlDocGetRootElement(doc);
         if (!dom || strcmp((const char *)dom->name, "domain")) {
-                snprintf(msg, msgsize, "not a <domain> document; nothing changed");
+                rc = FAIL("not a <domain> document; nothing changed");
                 goto out;
         }
         xmlChar *t;
@@ -130,145 +277,13 @@ int domain_parse(const char *xml, size_t len, struct domain *ret, char *msg, siz
                 snprintf(ret->uuid, sizeof(ret->uuid), "%.36s", (const char *)t);
                 xmlFree(t);
         }
-        xmlNode *md = child(dom, "metadata");
-        for (xmlNode *c = md ? md->children : NULL; c; c = c->next)
-                if (c->type == XML_ELEMENT_NODE && c->ns && c->ns->href && !strcmp((const char *)c->ns->href, PGS_NS) &&
-                    !strcmp((const char *)c->name, "vm")) {
-                        ret->managed = true;
-                        for (xmlNode *f = c->children; f; f = f->next) {
-                                if (f->type != XML_ELEMENT_NODE)
-                                        continue;
-                                if (!strcmp((const char *)f->name, "hugepages"))
-                                        ret->want_hugepages = true;
-                                else if (!strcmp((const char *)f->name, "governor"))
-                                        ret->want_governor = true;
-                                else if (!strcmp((const char *)f->name, "isolate"))
-                                        ret->want_isolate = true;
-                                else if (!strcmp((const char *)f->name, "handover")) {
-                                        ret->want_handover = true;
-                                        xmlChar *al = xmlGetProp(f, (const xmlChar *)"allow");
-                                        if (al && strlen((const char *)al) >= sizeof(ret->handover_allow)) {
-                                                xmlFree(al);
-                                                snprintf(msg, msgsize, "domain XML: <pgs:handover allow> is too long; nothing changed");
-                                                goto out;
-                                        }
-                                        if (al) {
-                                                snprintf(ret->handover_allow, sizeof(ret->handover_allow), "%s", (const char *)al);
-                                                xmlFree(al);
-                                        }
-                                }
-                                else if (!strcmp((const char *)f->name, "mdev")) {
-                                        xmlChar *ty = xmlGetProp(f, (const xmlChar *)"type");
-                                        if (ty) {
-                                                snprintf(ret->mdev_type, sizeof(ret->mdev_type), "%s", (const char *)ty);
-                                                xmlFree(ty);
-                                        }
-                                }
-                        }
-                }
-        if (number(child(dom, "memory"), "unit", &ret->mem_kib) < 0 && ret->managed) {
-                snprintf(msg, msgsize, "domain XML: no valid <memory>; nothing changed");
-                goto out;
-        }
-        xmlNode *hp = child(child(dom, "memoryBacking"), "hugepages");
-        if (hp) {
-                ret->hugepages = true;
-                xmlNode *pg = child(hp, "page");
-                if (pg) {
-                        xmlChar *sz = xmlGetProp(pg, (const xmlChar *)"size"), *un = xmlGetProp(pg, (const xmlChar *)"unit");
-                        unsigned long long v = 0;
-                        ret->page_kib = (unsigned long)(parse_dec((const char *)sz, &v) == 0 ? to_kib(v, (const char *)un) : 0);
-                        if (sz)
-                                xmlFree(sz);
-                        if (un)
-                                xmlFree(un);
-                        if (!ret->page_kib) {
-                                snprintf(msg, msgsize, "domain XML: <memoryBacking><hugepages><page> has no valid size; nothing changed");
-                                goto out;
-                        }
-                }
-        }
-        for (xmlNode *c = child(dom, "cputune") ? child(dom, "cputune")->children : NULL; c; c = c->next) {
-                if (c->type != XML_ELEMENT_NODE || strcmp((const char *)c->name, "vcpupin"))
-                        continue;
-                xmlChar *cs = xmlGetProp(c, (const xmlChar *)"cpuset");
-                /* each pin on its own: a "^N" in one excludes N from that pin
-                 * only, never from the CPUs another pin uses */
-                struct cpuset one = { { 0 } };
-                int bad = !cs || cpulist_parse((const char *)cs, &one) < 0;
-                for (size_t k = 0; !bad && k < CPU_MAX / 64; k++)
-                        ret->vcpus.bits[k] |= one.bits[k];
-                if (cs)
-                        xmlFree(cs);
-                if (bad) {
-                        snprintf(msg, msgsize, "domain XML: a <vcpupin> cpuset is not a CPU list; nothing changed");
-                        goto out;
-                }
-        }
-        xmlNode *nm = child(child(dom, "numatune"), "memory");
-        if (nm) {
-                xmlChar *ns = xmlGetProp(nm, (const xmlChar *)"nodeset");
-                int bad = ns && cpulist_parse((const char *)ns, &ret->numa_nodes) < 0;
-                if (ns)
-                        xmlFree(ns);
-                if (bad) {
-                        snprintf(msg, msgsize, "domain XML: <numatune><memory nodeset> is not a node list; nothing changed");
-                        goto out;
-                }
-        }
-        xmlNode *devs = child(dom, "devices");
-        for (xmlNode *c = devs ? devs->children : NULL; c; c = c->next) {
-                if (c->type != XML_ELEMENT_NODE || strcmp((const char *)c->name, "hostdev"))
-                        continue;
-                xmlChar *ty = xmlGetProp(c, (const xmlChar *)"type");
-                bool mdev = ty && !strcmp((const char *)ty, "mdev");
-                if (ty)
-                        xmlFree(ty);
-                xmlNode *a = child(child(c, "source"), "address");
-                xmlChar *pt = xmlGetProp(c, (const xmlChar *)"type");
-                bool pci = pt && !strcmp((const char *)pt, "pci");
-                if (pt)
-                        xmlFree(pt);
-                if (pci && a && ret->n_pci == DOMAIN_MAX_HOSTDEVS) {
-                        snprintf(msg, msgsize, "domain XML: more than %d PCI <hostdev>s; pgs refuses rather than check only some; nothing changed",
-                                 DOMAIN_MAX_HOSTDEVS);
-                        goto out;
-                }
-                if (pci && a) {
-                        const char *names[] = { "domain", "bus", "slot", "function" };
-                        unsigned long v[4] = { 0 };
-                        bool ok = true;
-                        for (int k = 0; k < 4; k++) {
-                                xmlChar *x = xmlGetProp(a, (const xmlChar *)names[k]);
-                                char *e = NULL;
-                                v[k] = x ? strtoul((const char *)x, &e, 0) : 0;
-                                if (!x || !e || *e)
-                                        ok = false;
-                                if (x)
-                                        xmlFree(x);
-                        }
-                        if (!ok || v[0] > 0xffff || v[1] > 0xff || v[2] > 0x1f || v[3] > 7) {
-                                snprintf(msg, msgsize, "domain XML: a <hostdev type='pci'> address is not a PCI address; nothing changed");
-                                goto out;
-                        }
-                        xmlChar *mg = xmlGetProp(c, (const xmlChar *)"managed");
-                        snprintf(ret->pci[ret->n_pci].addr, 16, "%04lx:%02lx:%02lx.%lx", v[0], v[1], v[2], v[3]);
-                        ret->pci[ret->n_pci++].managed = mg && !strcmp((const char *)mg, "yes");
-                        if (mg)
-                                xmlFree(mg);
-                }
-                xmlChar *u = mdev && a ? xmlGetProp(a, (const xmlChar *)"uuid") : NULL;
-                if (u && ret->n_mdevs == DOMAIN_MAX_HOSTDEVS) {
-                        xmlFree(u);
-                        snprintf(msg, msgsize, "domain XML: more than %d mdev <hostdev>s; nothing changed", DOMAIN_MAX_HOSTDEVS);
-                        goto out;
-                }
-                if (u)
-                        snprintf(ret->mdevs[ret->n_mdevs++], 37, "%.36s", (const char *)u);
-                if (u)
-                        xmlFree(u);
-        }
-        rc = 0;
+        rc = parse_metadata(dom, ret, msg, msgsize);
+        if (rc == 0)
+                rc = parse_memory(dom, ret, msg, msgsize);
+        if (rc == 0)
+                rc = parse_vcpupins(dom, ret, msg, msgsize);
+        if (rc == 0)
+                rc = parse_hostdevs(dom, ret, msg, msgsize);
 out:
         xmlFreeDoc(doc);
         return rc;

@@ -123,6 +123,22 @@ static void domain_xml(void)
         const char *neg = "<domain><name>x</name><uuid>4dea22b3-1d52-d8f3-2516-782e98ab3fa0</uuid><memory>-1</memory>"
                           "<metadata><pgs:vm xmlns:pgs='urn:pgs:domain:1'/></metadata></domain>";
         OK(domain_parse(neg, strlen(neg), &d, err, sizeof(err)) < 0, "<memory>-1 is refused (%s)", err);
+        const char *empty_bus = "<domain><name>x</name><memory>1024</memory><devices><hostdev mode='subsystem' type='pci'>"
+                                "<source><address domain='0' bus='' slot='0' function='0'/></source></hostdev></devices></domain>";
+        OK(domain_parse(empty_bus, strlen(empty_bus), &d, err, sizeof(err)) < 0 && strstr(err, "not a PCI address"),
+           "an empty bus='' is not read as bus 0 (%s)", err);
+        char long_type[600];
+        snprintf(long_type, sizeof(long_type), "<domain><name>x</name><memory>1024</memory><metadata><pgs:vm xmlns:pgs='urn:pgs:domain:1'>"
+                 "<pgs:mdev type='%0300d'/></pgs:vm></metadata></domain>", 0);
+        OK(domain_parse(long_type, strlen(long_type), &d, err, sizeof(err)) < 0 && strstr(err, "too long"),
+           "an mdev type longer than any is refused, not cut (%s)", err);
+        const char *two = "<domain><name>x</name><memory>1024</memory><devices>"
+                          "<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' bus='0x01' slot='0x00' function='0x1'/></source></hostdev>"
+                          "<hostdev mode='subsystem' type='mdev'><source><address uuid='8c1cb8a6-1b0c-4bd5-b6f6-9fbf5ee1a9f3'/></source></hostdev>"
+                          "</devices></domain>";
+        OK(domain_parse(two, strlen(two), &d, err, sizeof(err)) == 0 && d.n_pci == 1 && !strcmp(d.pci[0].addr, "0000:01:00.1") &&
+           d.pci[0].managed && d.n_mdevs == 1 && !strcmp(d.mdevs[0], "8c1cb8a6-1b0c-4bd5-b6f6-9fbf5ee1a9f3"),
+           "a PCI hostdev and an mdev hostdev are both read");
 }
 
 void test_logic(void)
