@@ -333,224 +333,284 @@ static int inject_fault(const char *rel)
         return 0;
 }
 
+/* ---- writes: one handler per attribute, as the kernel has one store
+ * function per attribute (libvirt's virpcimock does the same) ---------- */
+
+struct wr {
+        const char *rel, *base;         /* the path, its last component */
+        const char *buf;                /* the bytes written */
+        size_t len;
+        char val[512];                  /* the bytes as a string, up to the first newline */
+        char dir[512];                  /* rel without its last component */
+        char addr[64];                  /* the PCI device under DEVDIR, or "" */
+};
+
+static bool under(const struct wr *w, const char *prefix)
+{
+        return !strncmp(w->rel, prefix, strlen(prefix));
+}
+
+static bool is(const struct wr *w, const char *base)
+{
+        return !strcmp(w->base, base);
+}
+
+/* hugepage pools: the kernel gives what it can (capacity, more after
+ * compact_memory) and answers success either way (mm/hugetlb.c) */
+static bool m_hugepages(const struct wr *w)
+{
+        return is(w, "nr_hugepages") &&
+               (under(w, "sys/kernel/mm/hugepages/") || (under(w, "sys/devices/system/node/node") && strstr(w->rel, "/hugepages/")));
+}
+
+static int s_hugepages(const struct wr *w)
+{
+        char b[64], d[4096], pnb[128];
+        /* .fake keys: hugepages-2048kB, or node1-hugepages-2048kB */
+        const char *pn = strrchr(w->dir, '/') + 1;
+        unsigned node;
+        if (sscanf(w->rel, "sys/devices/system/node/node%u/", &node) == 1) {
+                snprintf(pnb, sizeof(pnb), "node%u-%s", node, pn);
+                pn = pnb;
+        }
+        unsigned long want = strtoul(w->val, NULL, 10), used = 0, cap = 0;
+        if (get(P(d, ".fake/%s-used", pn), b, sizeof(b)) == 0)
+                used = strtoul(b, NULL, 10);
+        if (get(P(d, ".fake/%s-capacity", pn), b, sizeof(b)) == 0)
+                cap = strtoul(b, NULL, 10);
+        if (get(P(d, ".fake/%s-bonus", pn), b, sizeof(b)) == 0 && exists(P(d, ".fake/compacted")))
+                cap += strtoul(b, NULL, 10);
+        unsigned long nr = want < cap ? want : cap;
+        if (nr < used)
+                nr = used;
+        snprintf(b, sizeof(b), "%lu\n", nr);
+        put(P(d, "%s/nr_hugepages", w->dir), b);
+        snprintf(b, sizeof(b), "%lu\n", nr - used);
+        put(P(d, "%s/free_hugepages", w->dir), b);
+        return 0;
+}
+
+static bool m_vm_knob(const struct wr *w)
+{
+        return !strcmp(w->rel, "proc/sys/vm/compact_memory") || !strcmp(w->rel, "proc/sys/vm/drop_caches");
+}
+
+static int s_vm_knob(const struct wr *w)
+{
+        char d[4096];
+        if (is(w, "compact_memory"))
+                put(P(d, ".fake/compacted"), "1\n");
+        return 0;
+}
+
+static bool m_cpufreq(const struct wr *w)
+{
+        return under(w, "sys/devices/system/cpu/cpufreq/policy") && (is(w, "scaling_governor") || is(w, "energy_performance_preference"));
+}
+
+/* a value from the available list; intel_pstate fixes EPP under the
+ * performance governor (-EBUSY) */
+static int s_cpufreq(const struct wr *w)
+{
+        char d[4096], avail[512] = "", gov[64] = "", drv[64] = "", pad[600], v[140], b[140];
+        bool governor = is(w, "scaling_governor");
+        get(P(d, "%s/%s", w->dir, governor ? "scaling_available_governors" : "energy_performance_available_preferences"), avail,
+            sizeof(avail));
+        get(P(d, "%s/scaling_governor", w->dir), gov, sizeof(gov));
+        get(P(d, "%s/scaling_driver", w->dir), drv, sizeof(drv));
+        snprintf(pad, sizeof(pad), " %s ", avail);
+        snprintf(v, sizeof(v), " %.127s ", w->val);
+        if (!strstr(pad, v))
+                return -EINVAL;
+        if (!governor && !strcmp(drv, "intel_pstate") && !strcmp(gov, "performance") && strcmp(w->val, "performance"))
+                return -EBUSY;
+        snprintf(b, sizeof(b), "%.127s\n", w->val);
+        put(P(d, "%s", w->rel), b);
+        return 0;
+}
+
+static bool m_cpumask(const struct wr *w)
+{
+        return (under(w, "proc/irq/") && is(w, "smp_affinity_list")) || !strcmp(w->rel, "sys/devices/virtual/workqueue/cpumask") ||
+               (under(w, "sys/fs/cgroup/") && is(w, "cpuset.cpus"));
+}
+
+static int s_cpumask(const struct wr *w)
+{
+        char d[4096], b[600], irq[32] = "";
+        /* kernel/irq/proc.c: managed IRQs refuse */
+        if (under(w, "proc/irq/") && sscanf(w->rel + 9, "%31[^/]", irq) == 1 && exists(P(d, ".fake/irq-%s-managed", irq)))
+                return -EIO;
+        snprintf(b, sizeof(b), "%.500s\n", w->val);
+        put(P(d, "%s", w->rel), b);
+        return 0;
+}
+
+static bool m_mdev_create(const struct wr *w)
+{
+        return w->addr[0] && is(w, "create") && strstr(w->rel, "/mdev_supported_types/");
+}
+
+static int s_mdev_create(const struct wr *w)
+{
+        char d[4096], u[64], b[64], t[512];
+        snprintf(u, sizeof(u), "%.36s", w->val);
+        unsigned long av = 0;
+        if (get(P(d, "%s/available_instances", w->dir), b, sizeof(b)) == 0)
+                av = strtoul(b, NULL, 10);
+        if (!av || exists(P(d, "sys/devices/mdev/%s", u)))
+                return av ? -EEXIST : -ENOSPC;
+        snprintf(b, sizeof(b), "%lu\n", av - 1);
+        put(P(d, "%s/available_instances", w->dir), b);
+        mkdirs(P(d, "sys/devices/mdev/%s", u));
+        put(P(d, "sys/devices/mdev/%s/remove", u), "");
+        snprintf(t, sizeof(t), "%s\n", w->dir);
+        put(P(d, "sys/devices/mdev/%s/.type", u), t);
+        mkdirs(P(d, "sys/bus/mdev/devices"));
+        snprintf(t, sizeof(t), "../../../devices/mdev/%s", u);
+        symlink(t, P(d, "sys/bus/mdev/devices/%s", u));
+        return 0;
+}
+
+static bool m_mdev_remove(const struct wr *w)
+{
+        return under(w, "sys/devices/mdev/") && is(w, "remove");
+}
+
+static int s_mdev_remove(const struct wr *w)
+{
+        char d[4096], uu[64], b[64], typedir[512];
+        sscanf(w->rel + 17, "%63[^/]", uu);
+        if (get(P(d, "sys/devices/mdev/%s/.type", uu), typedir, sizeof(typedir)) == 0 &&
+            get(P(d, "%s/available_instances", typedir), b, sizeof(b)) == 0) {
+                snprintf(b, sizeof(b), "%lu\n", strtoul(b, NULL, 10) + 1);
+                put(P(d, "%s/available_instances", typedir), b);
+        }
+        unlink(P(d, "sys/bus/mdev/devices/%s", uu));
+        unlink(P(d, "sys/devices/mdev/%s/remove", uu));
+        unlink(P(d, "sys/devices/mdev/%s/.type", uu));
+        rmdir(P(d, "sys/devices/mdev/%s", uu));
+        return 0;
+}
+
+static bool m_override(const struct wr *w) { return w->addr[0] && is(w, "driver_override"); }
+
+static int s_override(const struct wr *w)
+{
+        char p[4096], b[600];
+        snprintf(b, sizeof(b), "%s\n", w->val[0] ? w->val : "(null)");
+        put(P(p, "%s", w->rel), b);
+        return 0;
+}
+
+static bool m_autoprobe(const struct wr *w) { return w->addr[0] && is(w, "sriov_drivers_autoprobe"); }
+
+static int s_autoprobe(const struct wr *w)
+{
+        char p[4096], b[8];
+        if (strcmp(w->val, "0") && strcmp(w->val, "1"))
+                return -EINVAL;
+        snprintf(b, sizeof(b), "%s\n", w->val);
+        put(P(p, "%s", w->rel), b);
+        return 0;
+}
+
+static bool m_numvfs(const struct wr *w) { return w->addr[0] && is(w, "sriov_numvfs"); }
+
+static int s_numvfs(const struct wr *w)
+{
+        char *end;
+        unsigned long v = strtoul(w->val, &end, 10);
+        if (!w->val[0] || *end)
+                return -EINVAL;
+        return numvfs_store(w->addr, (unsigned)v);
+}
+
+static bool m_probe(const struct wr *w) { return !strcmp(w->rel, "sys/bus/pci/drivers_probe"); }
+
+static int s_probe(const struct wr *w)
+{
+        if (!dev_exists(w->val))
+                return -ENODEV;
+        probe(w->val);  /* no match leaves it unbound, the write succeeds */
+        return 0;
+}
+
+static bool m_drv(const struct wr *w, const char *base) { return under(w, "sys/bus/pci/drivers/") && is(w, base); }
+static bool m_bind(const struct wr *w) { return m_drv(w, "bind"); }
+static bool m_unbind(const struct wr *w) { return m_drv(w, "unbind"); }
+static bool m_new_id(const struct wr *w) { return m_drv(w, "new_id"); }
+
+static int s_bind(const struct wr *w)
+{
+        char drv[256], cur[256];
+        sscanf(w->rel + 20, "%255[^/]", drv);
+        if (!dev_exists(w->val))
+                return -ENODEV;
+        read_driver(w->val, cur, sizeof(cur));
+        if (cur[0])
+                return -EBUSY;
+        if (!matches(w->val, drv))
+                return -ENODEV;
+        bind_dev(w->val, drv);
+        return 0;
+}
+
+static int s_unbind(const struct wr *w)
+{
+        char drv[256], cur[256];
+        sscanf(w->rel + 20, "%255[^/]", drv);
+        if (!dev_exists(w->val))
+                return -ENODEV;
+        read_driver(w->val, cur, sizeof(cur));
+        if (strcmp(cur, drv))
+                return -ENODEV;
+        unbind_dev(w->val, drv);
+        return 0;
+}
+
+static int s_new_id(const struct wr *w)
+{
+        (void)w;
+        return -EINVAL; /* pgs never uses it */
+}
+
+static const struct {
+        bool (*match)(const struct wr *w);
+        int (*store)(const struct wr *w);      /* 0 or -errno */
+} handlers[] = {
+        { m_hugepages, s_hugepages }, { m_vm_knob, s_vm_knob },       { m_cpufreq, s_cpufreq },
+        { m_cpumask, s_cpumask },     { m_mdev_create, s_mdev_create }, { m_mdev_remove, s_mdev_remove },
+        { m_override, s_override },   { m_autoprobe, s_autoprobe },   { m_numvfs, s_numvfs },
+        { m_probe, s_probe },         { m_bind, s_bind },             { m_unbind, s_unbind },
+        { m_new_id, s_new_id },
+};
+
+/* 1 when rel is an attribute the fake kernel handles (*ret: the write's
+ * result), 0 when it is a plain file */
 int fake_handle_write(const char *root, const char *rel, const char *buf, size_t len, ssize_t *ret)
 {
         R = root;
-        char val[512], p[4096];
-        size_t n = len < sizeof(val) - 1 ? len : sizeof(val) - 1;
-        memcpy(val, buf, n);
-        val[n] = '\0';
-        val[strcspn(val, "\n")] = '\0';
-
-        const char *base = strrchr(rel, '/');
-        base = base ? base + 1 : rel;
-        bool in_dev = strncmp(rel, DEVDIR "/", strlen(DEVDIR) + 1) == 0;
-        bool in_drv = strncmp(rel, "sys/bus/pci/drivers/", 20) == 0;
-        /* hugepage pools: the kernel gives what it can (capacity, more after
-         * compact_memory) and answers success either way (mm/hugetlb.c) */
-        if ((!strncmp(rel, "sys/kernel/mm/hugepages/", 24) || (!strncmp(rel, "sys/devices/system/node/node", 28) && strstr(rel, "/hugepages/"))) &&
-            !strcmp(base, "nr_hugepages")) {
-                int f = inject_fault(rel);
-                if (f < 0) {
-                        *ret = f;
-                        return 1;
-                }
-                char pool[512], b[64], d[4096];
-                snprintf(pool, sizeof(pool), "%.*s", (int)(base - rel - 1), rel);
-                /* .fake keys: hugepages-2048kB, or node1-hugepages-2048kB */
-                char pnb[128];
-                const char *pn = strrchr(pool, '/') + 1;
-                unsigned node;
-                if (sscanf(rel, "sys/devices/system/node/node%u/", &node) == 1) {
-                        snprintf(pnb, sizeof(pnb), "node%u-%s", node, pn);
-                        pn = pnb;
-                }
-                unsigned long want = strtoul(buf, NULL, 10), used = 0, cap = 0;
-                if (get(P(d, ".fake/%s-used", pn), b, sizeof(b)) == 0) used = strtoul(b, NULL, 10);
-                if (get(P(d, ".fake/%s-capacity", pn), b, sizeof(b)) == 0) cap = strtoul(b, NULL, 10);
-                if (get(P(d, ".fake/%s-bonus", pn), b, sizeof(b)) == 0 && exists(P(d, ".fake/compacted")))
-                        cap += strtoul(b, NULL, 10);
-                unsigned long nr = want < cap ? want : cap;
-                if (nr < used)
-                        nr = used;
-                snprintf(b, sizeof(b), "%lu\n", nr);
-                put(P(d, "%s/nr_hugepages", pool), b);
-                snprintf(b, sizeof(b), "%lu\n", nr - used);
-                put(P(d, "%s/free_hugepages", pool), b);
-                *ret = (ssize_t)len;
+        struct wr w = { .rel = rel, .buf = buf, .len = len };
+        size_t n = len < sizeof(w.val) - 1 ? len : sizeof(w.val) - 1;
+        memcpy(w.val, buf, n);
+        w.val[n] = '\0';
+        w.val[strcspn(w.val, "\n")] = '\0';
+        const char *slash = strrchr(rel, '/');
+        w.base = slash ? slash + 1 : rel;
+        snprintf(w.dir, sizeof(w.dir), "%.*s", slash ? (int)(slash - rel) : 0, rel);
+        if (!strncmp(rel, DEVDIR "/", strlen(DEVDIR) + 1))
+                sscanf(rel + strlen(DEVDIR) + 1, "%63[^/]", w.addr);
+        for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++) {
+                if (!handlers[i].match(&w))
+                        continue;
+                int rc = inject_fault(rel);
+                if (rc == 0)
+                        rc = handlers[i].store(&w);
+                *ret = rc < 0 ? rc : (ssize_t)len;
                 return 1;
         }
-        if (!strcmp(rel, "proc/sys/vm/compact_memory") || !strcmp(rel, "proc/sys/vm/drop_caches")) {
-                char d[4096];
-                if (!strcmp(base, "compact_memory"))
-                        put(P(d, ".fake/compacted"), "1\n");
-                *ret = (ssize_t)len;
-                return 1;
-        }
-        if (!strncmp(rel, "sys/devices/system/cpu/cpufreq/policy", 37) &&
-            (!strcmp(base, "scaling_governor") || !strcmp(base, "energy_performance_preference"))) {
-                int f = inject_fault(rel);
-                if (f < 0) {
-                        *ret = f;
-                        return 1;
-                }
-                char dir[512], d[4096], avail[512] = "", gov[64] = "", drv[64] = "", v[128];
-                snprintf(dir, sizeof(dir), "%.*s", (int)(base - rel - 1), rel);
-                snprintf(v, sizeof(v), "%.*s", (int)(len < 127 ? len : 127), buf);
-                v[strcspn(v, "\n")] = '\0';
-                bool governor = !strcmp(base, "scaling_governor");
-                get(P(d, "%s/%s", dir, governor ? "scaling_available_governors" : "energy_performance_available_preferences"), avail, sizeof(avail));
-                get(P(d, "%s/scaling_governor", dir), gov, sizeof(gov));
-                get(P(d, "%s/scaling_driver", dir), drv, sizeof(drv));
-                char pad[600];
-                snprintf(pad, sizeof(pad), " %s ", avail);
-                char w[140];
-                snprintf(w, sizeof(w), " %s ", v);
-                if (!strstr(pad, w))
-                        *ret = -EINVAL;
-                else if (!governor && !strcmp(drv, "intel_pstate") && !strcmp(gov, "performance") && strcmp(v, "performance"))
-                        *ret = -EBUSY;  /* intel_pstate: EPP is fixed under the performance governor */
-                else {
-                        char b[140];
-                        snprintf(b, sizeof(b), "%s\n", v);
-                        put(P(d, "%s", rel), b);
-                        *ret = (ssize_t)len;
-                }
-                return 1;
-        }
-        if ((!strncmp(rel, "proc/irq/", 9) && !strcmp(base, "smp_affinity_list")) ||
-            !strcmp(rel, "sys/devices/virtual/workqueue/cpumask") ||
-            (!strncmp(rel, "sys/fs/cgroup/", 14) && !strcmp(base, "cpuset.cpus"))) {
-                int f = inject_fault(rel);
-                char d[4096], b[600], irq[32] = "";
-                if (!f && !strncmp(rel, "proc/irq/", 9)) {
-                        sscanf(rel + 9, "%31[^/]", irq);
-                        if (exists(P(d, ".fake/irq-%s-managed", irq)))
-                                f = -EIO;       /* kernel/irq/proc.c: managed IRQs refuse */
-                }
-                if (f < 0) {
-                        *ret = f;
-                        return 1;
-                }
-                snprintf(b, sizeof(b), "%.*s\n", (int)(len < 500 ? len : 500), buf);
-                b[strcspn(b, "\n") + 1] = '\0';
-                put(P(d, "%s", rel), b);
-                *ret = (ssize_t)len;
-                return 1;
-        }
-        if ((in_dev && !strcmp(base, "create") && strstr(rel, "/mdev_supported_types/")) ||
-            (!strncmp(rel, "sys/devices/mdev/", 17) && !strcmp(base, "remove"))) {
-                int f = inject_fault(rel);
-                if (f < 0) {
-                        *ret = f;
-                        return 1;
-                }
-                char d[4096], u[64], b[64], t[512];
-                snprintf(u, sizeof(u), "%.*s", (int)(len < 36 ? len : 36), buf);
-                if (!strcmp(base, "create")) {
-                        char typedir[512];
-                        snprintf(typedir, sizeof(typedir), "%.*s", (int)(base - rel - 1), rel);
-                        unsigned long av = 0;
-                        if (get(P(d, "%s/available_instances", typedir), b, sizeof(b)) == 0)
-                                av = strtoul(b, NULL, 10);
-                        if (!av || exists(P(d, "sys/devices/mdev/%s", u))) {
-                                *ret = av ? -EEXIST : -ENOSPC;
-                                return 1;
-                        }
-                        snprintf(b, sizeof(b), "%lu\n", av - 1);
-                        put(P(d, "%s/available_instances", typedir), b);
-                        mkdirs(P(d, "sys/devices/mdev/%s", u));
-                        put(P(d, "sys/devices/mdev/%s/remove", u), "");
-                        snprintf(t, sizeof(t), "%s\n", typedir);
-                        put(P(d, "sys/devices/mdev/%s/.type", u), t);
-                        mkdirs(P(d, "sys/bus/mdev/devices"));
-                        snprintf(t, sizeof(t), "../../../devices/mdev/%s", u);
-                        symlink(t, P(d, "sys/bus/mdev/devices/%s", u));
-                } else {
-                        char uu[64], typedir[512];
-                        sscanf(rel + 17, "%63[^/]", uu);
-                        if (get(P(d, "sys/devices/mdev/%s/.type", uu), typedir, sizeof(typedir)) == 0 &&
-                            get(P(d, "%s/available_instances", typedir), b, sizeof(b)) == 0) {
-                                snprintf(b, sizeof(b), "%lu\n", strtoul(b, NULL, 10) + 1);
-                                put(P(d, "%s/available_instances", typedir), b);
-                        }
-                        unlink(P(d, "sys/bus/mdev/devices/%s", uu));
-                        unlink(P(d, "sys/devices/mdev/%s/remove", uu));
-                        unlink(P(d, "sys/devices/mdev/%s/.type", uu));
-                        rmdir(P(d, "sys/devices/mdev/%s", uu));
-                }
-                *ret = (ssize_t)len;
-                return 1;
-        }
-        bool special = (in_dev && (!strcmp(base, "driver_override") || !strcmp(base, "sriov_numvfs") ||
-                                   !strcmp(base, "sriov_drivers_autoprobe"))) ||
-                       (in_drv && (!strcmp(base, "bind") || !strcmp(base, "unbind") || !strcmp(base, "new_id"))) ||
-                       !strcmp(rel, "sys/bus/pci/drivers_probe");
-        if (!special)
-                return 0;
-        int f = inject_fault(rel);
-        if (f < 0) {
-                *ret = f;
-                return 1;
-        }
-        *ret = (ssize_t)len;
-
-        char addr[64] = "";
-        if (in_dev)
-                sscanf(rel + strlen(DEVDIR) + 1, "%63[^/]", addr);
-        if (!strcmp(base, "driver_override")) {
-                char b[600];
-                snprintf(b, sizeof(b), "%s\n", val[0] ? val : "(null)");
-                put(P(p, "%s", rel), b);
-        } else if (!strcmp(base, "sriov_drivers_autoprobe")) {
-                if (strcmp(val, "0") && strcmp(val, "1")) {
-                        *ret = -EINVAL;
-                        return 1;
-                }
-                char b[8];
-                snprintf(b, sizeof(b), "%s\n", val);
-                put(P(p, "%s", rel), b);
-        } else if (!strcmp(base, "sriov_numvfs")) {
-                char *end;
-                unsigned long v = strtoul(val, &end, 10);
-                if (!val[0] || *end)
-                        *ret = -EINVAL;
-                else {
-                        int r = numvfs_store(addr, (unsigned)v);
-                        if (r < 0)
-                                *ret = r;
-                }
-        } else if (!strcmp(rel, "sys/bus/pci/drivers_probe")) {
-                if (!dev_exists(val))
-                        *ret = -ENODEV;
-                else
-                        probe(val);     /* no match leaves it unbound, write succeeds */
-        } else {
-                char drvname[256];
-                sscanf(rel + 20, "%255[^/]", drvname);
-                char cur[256];
-                if (!dev_exists(val)) {
-                        *ret = -ENODEV;
-                        return 1;
-                }
-                read_driver(val, cur, sizeof(cur));
-                if (!strcmp(base, "unbind")) {
-                        if (strcmp(cur, drvname) != 0)
-                                *ret = -ENODEV;
-                        else
-                                unbind_dev(val, drvname);
-                } else if (!strcmp(base, "bind")) {
-                        if (cur[0])
-                                *ret = -EBUSY;
-                        else if (!matches(val, drvname))
-                                *ret = -ENODEV;
-                        else
-                                bind_dev(val, drvname);
-                } else {
-                        *ret = -EINVAL; /* new_id: pgs never uses it */
-                }
-        }
-        return 1;
+        return 0;
 }
 
 int fake_init(const char *root)
