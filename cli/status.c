@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shared/alloc.h"
 #include "shared/command.h"
 #include "shared/host/pcinames.h"
 #include "shared/earlystate.h"
@@ -36,10 +37,96 @@ static void json_str(const char *s)
         putchar('"');
 }
 
+/* one device of /run/pgs/early, as a JSON object */
+static void json_device(const struct pgs_root *root, struct hpci *names, const struct early_line *el, const char *now)
+{
+        fputs("{\"device\":", stdout);
+        json_str(el->name);
+        fputs(",\"state\":", stdout);
+        json_str(el->state);
+        fputs(",\"driver_at_boot\":", stdout);
+        json_str(el->driver);
+        fputs(",\"driver_now\":", stdout);
+        json_str(now);
+        fputs(",\"why\":", stdout);
+        json_str(el->why);
+        /* the device's name from the root's pci.ids (libpci), null when unknown */
+        struct pci_addr a;
+        struct pci_dev ids = { 0 };
+        char name[512];
+        fputs(",\"name\":", stdout);
+        if (pci_addr_parse(el->name, &a) == 0 && pci_dev_read_ids(root, el->name, &ids) == 0 &&
+            hpci_name(names, ids.vendor, ids.device, name, sizeof(name)) == 0)
+                json_str(name);
+        else
+                fputs("null", stdout);
+        putchar('}');
+}
+
+/* the devices of the record (after its header), as a table or JSON;
+ * returns how many were refused or failed at boot */
+static unsigned print_devices(const struct pgs_root *root, char *body, bool json)
+{
+        struct hpci names;
+        hpci_open(&names, root);
+        if (json)
+                fputs("{\"early\":[", stdout);
+        else
+                printf("%-13s %-8s %-14s %-14s %s\n", "DEVICE", "STATE", "DRIVER NOW", "AT BOOT", "WHY");
+        bool first = true;
+        unsigned trouble = 0;
+        char *save;
+        for (char *line = strtok_r(body, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                struct early_line el;
+                if (early_line_parse(line, &el) < 0)
+                        continue;
+                char now[64];
+                if (pci_dev_read_driver(root, el.name, now, sizeof(now)) < 0 || !now[0])
+                        strcpy(now, "-");
+                if (!strcmp(el.state, "refused") || !strcmp(el.state, "failed"))
+                        trouble++;
+                if (json) {
+                        fputs(first ? "" : ",", stdout);
+                        json_device(root, &names, &el, now);
+                } else {
+                        printf("%-13s %-8s %-14s %-14s %s\n", el.name, el.state, now, el.driver, el.why);
+                }
+                first = false;
+        }
+        if (json)
+                puts("]}");
+        hpci_close(&names);
+        return trouble;
+}
+
+/* what /run/pgs/early says, and the exit status */
+static int status(const struct pgs_root *root, bool json)
+{
+        _cleanup_free_ char *text = NULL;
+        int rc = fs_read_file(root, EARLY_STATE_PATH, 1 << 20, &text, NULL);
+        if (rc == -ENOENT) {
+                if (json)
+                        puts("{\"early\":null}");
+                else
+                        puts("pgs-early has not run since boot (no /run/pgs/early): is pgs in the initramfs? (pgs initramfs status)");
+                return PGS_EXIT_OK;
+        }
+        if (rc < 0) {
+                log_stderr("pgs status", "/run/pgs/early: %s", strerror(-rc));
+                return PGS_EXIT_FAILED;
+        }
+        if (strncmp(text, EARLY_STATE_HEADER, strlen(EARLY_STATE_HEADER)) != 0) {
+                log_stderr("pgs status", "/run/pgs/early: not a format this pgs knows (expected '# pgs-early 1')");
+                return PGS_EXIT_FAILED;
+        }
+        /* devices refused or failed at boot: exit 2 */
+        return print_devices(root, text + strlen(EARLY_STATE_HEADER), json) ? PGS_EXIT_PARTIAL : PGS_EXIT_OK;
+}
+
 int cmd_status(int argc, char **argv)
 {
         const char *sysroot = NULL;
-        int json = 0;
+        bool json = false;
         static const struct option opts[] = {
                 SYSROOT_OPTION,
                 { "json", no_argument, NULL, 'j' },
@@ -51,7 +138,7 @@ int cmd_status(int argc, char **argv)
         while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
                 switch (o) {
                 case 'r': sysroot = optarg; break;
-                case 'j': json = 1; break;
+                case 'j': json = true; break;
                 case 'h': fputs(status_usage, stdout); return PGS_EXIT_OK;
                 default: fputs(status_usage, stderr); return PGS_EXIT_USAGE;
                 }
@@ -60,77 +147,7 @@ int cmd_status(int argc, char **argv)
         int rc = sysroot_open(&root, "pgs status", sysroot);
         if (rc)
                 return rc;
-        char *text = NULL;
-        rc = fs_read_file(&root, EARLY_STATE_PATH, 1 << 20, &text, NULL);
-        if (rc == -ENOENT) {
-                if (json)
-                        puts("{\"early\":null}");
-                else
-                        puts("pgs-early has not run since boot (no /run/pgs/early): is pgs in the initramfs? (pgs initramfs status)");
-                root_close(&root);
-                return PGS_EXIT_OK;
-        }
-        if (rc < 0) {
-                log_stderr("pgs status", "/run/pgs/early: %s", strerror(-rc));
-                root_close(&root);
-                return PGS_EXIT_FAILED;
-        }
-        if (strncmp(text, EARLY_STATE_HEADER, strlen(EARLY_STATE_HEADER)) != 0) {
-                log_stderr("pgs status", "/run/pgs/early: not a format this pgs knows (expected '# pgs-early 1')");
-                free(text);
-                root_close(&root);
-                return PGS_EXIT_FAILED;
-        }
-        struct hpci names;
-        hpci_open(&names, &root);
-        if (json)
-                fputs("{\"early\":[", stdout);
-        else
-                printf("%-13s %-8s %-14s %-14s %s\n", "DEVICE", "STATE", "DRIVER NOW", "AT BOOT", "WHY");
-        int first = 1;
-        unsigned trouble = 0;   /* devices refused or failed at boot: exit 2 */
-        char *save, *line = strtok_r(text + strlen(EARLY_STATE_HEADER), "\n", &save);
-        for (; line; line = strtok_r(NULL, "\n", &save)) {
-                struct early_line el;
-                if (early_line_parse(line, &el) < 0)
-                        continue;
-                const char *f[4] = { el.name, el.state, el.driver, el.why };
-                char now[64];
-                if (pci_dev_read_driver(&root, f[0], now, sizeof(now)) < 0 || !now[0])
-                        strcpy(now, "-");
-                if (!strcmp(f[1], "refused") || !strcmp(f[1], "failed"))
-                        trouble++;
-                if (json) {
-                        printf("%s{\"device\":", first ? "" : ",");
-                        json_str(f[0]);
-                        fputs(",\"state\":", stdout);
-                        json_str(f[1]);
-                        fputs(",\"driver_at_boot\":", stdout);
-                        json_str(f[2]);
-                        fputs(",\"driver_now\":", stdout);
-                        json_str(now);
-                        fputs(",\"why\":", stdout);
-                        json_str(f[3]);
-                        /* the device's name from the root's pci.ids (libpci), null when unknown */
-                        struct pci_addr a;
-                        struct pci_dev ids = { 0 };
-                        char name[512];
-                        fputs(",\"name\":", stdout);
-                        if (pci_addr_parse(f[0], &a) == 0 && pci_dev_read_ids(&root, f[0], &ids) == 0 &&
-                            hpci_name(&names, ids.vendor, ids.device, name, sizeof(name)) == 0)
-                                json_str(name);
-                        else
-                                fputs("null", stdout);
-                        putchar('}');
-                } else {
-                        printf("%-13s %-8s %-14s %-14s %s\n", f[0], f[1], now, f[2], f[3]);
-                }
-                first = 0;
-        }
-        if (json)
-                puts("]}");
-        hpci_close(&names);
-        free(text);
+        rc = status(&root, json);
         root_close(&root);
-        return trouble ? PGS_EXIT_PARTIAL : PGS_EXIT_OK;
+        return rc;
 }

@@ -44,12 +44,14 @@ static const char usage[] =
         "Exit status: 0 done (or nothing to do), 1 failed, 2 partly done,\n"
         "64 usage error.\n";
 
-int main(int argc, char **argv)
+struct opts {
+        const char *sysroot, *sriov, *modprobe;
+        bool dry_run, to_stderr, from_modprobe;
+};
+
+/* -1 to go on, else the exit status */
+static int parse_options(int argc, char **argv, struct opts *op, struct pgs_log *log)
 {
-        const char *sysroot = NULL, *sriov = NULL, *modprobe = "modprobe";
-        bool dry_run = false, to_stderr = false, from_modprobe = false;
-        struct pgs_log log;
-        log_init_stderr(&log, "pgs-early");
         static const struct option opts[] = {
                 { "sysroot", required_argument, NULL, 'r' }, { "dry-run", no_argument, NULL, 'n' },
                 { "sriov", required_argument, NULL, 's' },   { "modprobe", required_argument, NULL, 'm' },
@@ -57,91 +59,106 @@ int main(int argc, char **argv)
                 { "from-modprobe", no_argument, NULL, 'f' },
                 { "version", no_argument, NULL, 'V' },       { 0 },
         };
+        *op = (struct opts){ .modprobe = "modprobe" };
         int o;
         while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
                 switch (o) {
-                case 'r': sysroot = optarg; break;
-                case 'n': dry_run = true; break;
-                case 's': sriov = optarg; break;
-                case 'm': modprobe = optarg; break;
-                case 'e': to_stderr = true; break;
-                case 'f': from_modprobe = true; break;
+                case 'r': op->sysroot = optarg; break;
+                case 'n': op->dry_run = true; break;
+                case 's': op->sriov = optarg; break;
+                case 'm': op->modprobe = optarg; break;
+                case 'e': op->to_stderr = true; break;
+                case 'f': op->from_modprobe = true; break;
                 case 'h': fputs(usage, stdout); return 0;
                 case 'V': puts("pgs-early " PGS_VERSION); return 0;
                 default: fputs(usage, stderr); return PGS_EXIT_USAGE;
                 }
         }
         if (optind < argc) {
-                log_msg(&log, PGS_LOG_INFO, "unexpected argument '%s'", argv[optind]);
+                log_msg(log, PGS_LOG_INFO, "unexpected argument '%s'", argv[optind]);
                 fputs(usage, stderr);
                 return PGS_EXIT_USAGE;
         }
+        return -1;
+}
 
+/* plan, then print it (dry run) or carry it out and report it */
+static void run(struct early_ctx *c)
+{
+        /* udev and modprobe.d may start several at once: one at a time, and
+         * never wait longer than 20 s for the other */
+        int lock = -1;
+        if (!c->dry_run && (fs_exists(c->root, "run/pgs") || fs_mkdir_p(c->root, "run/pgs", 0755) == 0)) {
+                lock = lock_open(c->root, "run/pgs/early.lock", 20000);
+                if (lock == -ETIMEDOUT)
+                        log_msg(c->log, PGS_LOG_WARNING, "another pgs-early holds /run/pgs/early.lock for 20 s; going on");
+        }
+        int rc = early_plan(c);
+        if (rc < 0)
+                log_msg(c->log, PGS_LOG_ERR, "cannot list PCI devices (/sys/bus/pci/devices): %s", strerror(-rc));
+        else if (c->dry_run)
+                early_print_plan(c, stdout);
+        else
+                early_apply(c);
+        if (!c->dry_run && c->n_out > 0) {
+                rc = early_report(c);
+                if (rc < 0)
+                        log_msg(c->log, PGS_LOG_WARNING, "cannot write /run/pgs/early: %s", strerror(-rc));
+        }
+        if (lock >= 0)
+                close(lock);
+}
+
+int main(int argc, char **argv)
+{
+        struct pgs_log log;
+        log_init_stderr(&log, "pgs-early");
+        struct opts op;
+        int rc = parse_options(argc, argv, &op, &log);
+        if (rc >= 0)
+                return rc;
         /* our own `modprobe vfio-pci` runs the modprobe.d install line, which
          * calls pgs-early --from-modprobe again: that one has nothing to do
          * (the trailing modprobe --ignore-install of the line loads vfio-pci) */
-        if (from_modprobe && getenv("PGS_EARLY_RUNNING"))
+        if (op.from_modprobe && getenv("PGS_EARLY_RUNNING"))
                 return PGS_EXIT_OK;
         setenv("PGS_EARLY_RUNNING", "1", 1);
 
         struct pci_addr a;
         /* udev passes %k: the kernel name, which for PCI is the full address */
-        if (sriov && pci_addr_parse(sriov, &a) < 0) {
-                log_msg(&log, PGS_LOG_ERR, "--sriov '%.64s': not a PCI address (DDDD:BB:SS.F)", sriov);
+        if (op.sriov && pci_addr_parse(op.sriov, &a) < 0) {
+                log_msg(&log, PGS_LOG_ERR, "--sriov '%.64s': not a PCI address (DDDD:BB:SS.F)", op.sriov);
                 return PGS_EXIT_USAGE;
         }
         struct pgs_root root;
-        int rc = root_open(&root, sysroot);
+        rc = root_open(&root, op.sysroot);
         if (rc < 0) {
-                log_msg(&log, PGS_LOG_ERR, "--sysroot %s: %s", sysroot ? sysroot : "/", strerror(-rc));
+                log_msg(&log, PGS_LOG_ERR, "--sysroot %s: %s", op.sysroot ? op.sysroot : "/", strerror(-rc));
                 return PGS_EXIT_USAGE;
         }
         /* the kernel log when there is one; a dry run talks to the person */
-        int kfd = dry_run ? -1 : root_openat(&root, "dev/kmsg", O_WRONLY | O_APPEND, 0);
+        int kfd = op.dry_run ? -1 : root_openat(&root, "dev/kmsg", O_WRONLY | O_APPEND, 0);
         if (kfd >= 0) {
                 log_init_kmsg(&log, "pgs-early", kfd);
-                log.also_stderr = to_stderr;
+                log.also_stderr = op.to_stderr;
         }
-
         char sriov_name[PCI_ADDR_STR];
         struct early_ctx c = {
                 .root = &root,
                 .log = &log,
-                .dry_run = dry_run,
-                .sriov_only = sriov ? pci_addr_fmt(&a, sriov_name) : NULL,
-                .modprobe = modprobe,
-                .from_modprobe = from_modprobe,
+                .dry_run = op.dry_run,
+                .sriov_only = op.sriov ? pci_addr_fmt(&a, sriov_name) : NULL,
+                .modprobe = op.modprobe,
+                .from_modprobe = op.from_modprobe,
         };
-        if (!early_load_config(&c)) {
-                root_close(&root);
-                return PGS_EXIT_OK;
+        int code = PGS_EXIT_OK;
+        if (early_load_config(&c)) {
+                if (c.debug)
+                        log.max_level = PGS_LOG_DEBUG;
+                run(&c);
+                code = early_exit_code(&c);
+                early_free(&c);
         }
-        if (c.debug)
-                log.max_level = PGS_LOG_DEBUG;
-        /* udev and modprobe.d may start several at once: one at a time, and
-         * never wait longer than 20 s for the other */
-        int lock = -1;
-        if (!dry_run && (fs_exists(&root, "run/pgs") || fs_mkdir_p(&root, "run/pgs", 0755) == 0)) {
-                lock = lock_open(&root, "run/pgs/early.lock", 20000);
-                if (lock == -ETIMEDOUT)
-                        log_msg(&log, PGS_LOG_WARNING, "another pgs-early holds /run/pgs/early.lock for 20 s; going on");
-        }
-        rc = early_plan(&c);
-        if (rc < 0)
-                log_msg(&log, PGS_LOG_ERR, "cannot list PCI devices (/sys/bus/pci/devices): %s", strerror(-rc));
-        else if (dry_run)
-                early_print_plan(&c, stdout);
-        else
-                early_apply(&c);
-        if (!dry_run && c.n_out > 0) {
-                rc = early_report(&c);
-                if (rc < 0)
-                        log_msg(&log, PGS_LOG_WARNING, "cannot write /run/pgs/early: %s", strerror(-rc));
-        }
-        int code = early_exit_code(&c);
-        early_free(&c);
-        if (lock >= 0)
-                close(lock);
         root_close(&root);
         return code;
 }
