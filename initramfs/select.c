@@ -72,7 +72,7 @@ static void select_auto(struct early_ctx *c)
                 return;
         }
         for (unsigned i = 0; i < n_gpus; i++)
-                if (gpus[i]->boot_vga == 1 && gpus[i]->addr.bus != 0) {
+                if (gpus[i]->boot_vga == 1 && !pci_dev_integrated(c->root, gpus[i])) {
                         refuse_item(c, "auto: the boot VGA device %s is a discrete GPU (firmware booted on it); binding nothing by auto",
                                     gpus[i]->name);
                         return;
@@ -84,8 +84,8 @@ static void select_auto(struct early_ctx *c)
                         early_note(c, NOTE_DEBUG, -1, "%s: auto: skipped, it is the boot VGA device", d->name);
                         continue;
                 }
-                if (d->addr.bus == 0) {
-                        early_note(c, NOTE_DEBUG, -1, "%s: auto: skipped, an integrated GPU (bus 00)", d->name);
+                if (pci_dev_integrated(c->root, d)) {
+                        early_note(c, NOTE_DEBUG, -1, "%s: auto: skipped, an integrated GPU", d->name);
                         continue;
                 }
                 if (d->is_vf)

@@ -76,6 +76,17 @@ bool pci_dev_has_attr(const struct pgs_root *r, const char *name, const char *at
 /* The addresses in IOMMU group n, sorted. Caller frees *ret. */
 int pci_group_members(const struct pgs_root *r, int group, struct pci_addr **ret, size_t *ret_n);
 
+/* The bridge the device sits behind: the PCI device whose sysfs directory
+ * holds its own (sys/bus/pci/devices/NAME -> .../BRIDGE/NAME). 0, with buf
+ * "" when it hangs off a host bridge; -errno. */
+int pci_dev_upstream(const struct pgs_root *r, const char *name, char buf[PCI_ADDR_STR]);
+
+/* Is the GPU part of the CPU package? On the root bus (every Intel iGPU,
+ * 00:02.0), or an AMD GPU behind one of AMD's internal GPP bridges (bus 00,
+ * device 08: Raven, Renoir, Cezanne, Rembrandt, Phoenix, Raphael), where an
+ * APU's iGPU sits on a non-zero bus like a card would. */
+bool pci_dev_integrated(const struct pgs_root *r, const struct pci_dev *d);
+
 /* Is the driver registered (sys/bus/pci/drivers/NAME exists)? */
 bool pci_driver_loaded(const struct pgs_root *r, const char *driver);
 

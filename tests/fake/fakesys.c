@@ -98,12 +98,33 @@ static int group_of(const char *addr)
         return atoi(strrchr(t, '/') + 1);
 }
 
+/* where a device's directory really is under DEVDIR: "ADDR", or
+ * "BRIDGE/ADDR" for a device added behind a bridge (parent=) */
+static const char *dev_rel(const char *addr, char *buf, size_t size)
+{
+        char p[4096];
+        ssize_t n = readlink(P(p, DEVDIR "/%s", addr), buf, size - 1);
+        if (n <= 0)
+                snprintf(buf, size, "%s", addr);
+        else
+                buf[n] = '\0';
+        return buf;
+}
+
+/* from inside a device's directory up to sys/ (the kernel's relative links) */
+static const char *dev_up(const char *addr)
+{
+        char b[256];
+        return strchr(dev_rel(addr, b, sizeof(b)), '/') ? "../../../../" : "../../../";
+}
+
 static void bind_dev(const char *addr, const char *drv)
 {
         char p[4096], t[4096];
-        snprintf(t, sizeof(t), "../../../bus/pci/drivers/%s", drv);
+        char rel[256];
+        snprintf(t, sizeof(t), "%sbus/pci/drivers/%s", dev_up(addr), drv);
         symlink(t, P(p, DEVDIR "/%s/driver", addr));
-        snprintf(t, sizeof(t), "../../../../devices/pci0000:00/%s", addr);
+        snprintf(t, sizeof(t), "../../../../devices/pci0000:00/%s", dev_rel(addr, rel, sizeof(rel)));
         symlink(t, P(p, "sys/bus/pci/drivers/%s/%s", drv, addr));
         int g = group_of(addr);
         if (strcmp(drv, "vfio-pci") == 0 && g >= 0) {
@@ -190,11 +211,11 @@ static int next_group(void)
 
 static void set_group(const char *addr, int g)
 {
-        char p[4096], t[256];
+        char p[4096], t[512], rel[256];
         mkdirs(P(p, "sys/kernel/iommu_groups/%d/devices", g));
-        snprintf(t, sizeof(t), "../../../kernel/iommu_groups/%d", g);
+        snprintf(t, sizeof(t), "%skernel/iommu_groups/%d", dev_up(addr), g);
         symlink(t, P(p, DEVDIR "/%s/iommu_group", addr));
-        snprintf(t, sizeof(t), "../../../../devices/pci0000:00/%s", addr);
+        snprintf(t, sizeof(t), "../../../../devices/pci0000:00/%s", dev_rel(addr, rel, sizeof(rel)));
         symlink(t, P(p, "sys/kernel/iommu_groups/%d/devices/%s", g, addr));
 }
 
@@ -686,13 +707,33 @@ int fake_add_device(const char *root, const char *addr, const char *id, const ch
         snprintf(device, sizeof(device), "0x%.4s\n", id + 5);
         snprintf(cls, sizeof(cls), "%s\n", class);
         int group = -2;
-        const char *driver = NULL;
-        for (int i = 0; i < nargs; i++)
+        const char *driver = NULL, *parent = NULL;
+        for (int i = 0; i < nargs; i++) {
                 if (!strncmp(args[i], "group=", 6))
                         group = strcmp(args[i] + 6, "none") ? atoi(args[i] + 6) : -1;
+                if (!strncmp(args[i], "parent=", 7))
+                        parent = args[i] + 7;
+        }
         if (group == -2)
                 group = next_group();
+        char t[256];
+        if (parent) {
+                /* behind a bridge, the kernel nests the device's directory in
+                 * the bridge's (sys/devices/pci0000:00/BRIDGE/ADDR) and the
+                 * bus link points there; the flat DEVDIR/ADDR link is the
+                 * fake's own shortcut for its handlers, read by no pgs code */
+                if (!dev_exists(parent))
+                        return -ENODEV;
+                mkdirs(P(p, DEVDIR "/%s/%s", parent, addr));
+                snprintf(t, sizeof(t), "%s/%s", parent, addr);
+                symlink(t, P(p, DEVDIR "/%s", addr));
+        }
         make_dev(addr, vendor, device, cls, group);
+        if (parent) {
+                snprintf(t, sizeof(t), "../../../devices/pci0000:00/%s/%s", parent, addr);
+                unlink(P(p, "sys/bus/pci/devices/%s", addr));
+                symlink(t, P(p, "sys/bus/pci/devices/%s", addr));
+        }
         for (int i = 0; i < nargs; i++) {
                 const char *a = args[i];
                 if (!strncmp(a, "driver=", 7)) {
@@ -712,7 +753,7 @@ int fake_add_device(const char *root, const char *addr, const char *id, const ch
                         put(P(p, DEVDIR "/%s/sriov_stride", addr), "1\n");
                         snprintf(b, sizeof(b), "%s\n", vfd);
                         put(P(p, DEVDIR "/%s/sriov_vf_device", addr), b);
-                } else if (strncmp(a, "group=", 6)) {
+                } else if (strncmp(a, "group=", 6) && strncmp(a, "parent=", 7)) {
                         return -EINVAL;
                 }
         }

@@ -6,6 +6,7 @@
  *
  *   fakesys init ROOT
  *   fakesys add ROOT ADDR VID:DID CLASS [group=N|none] [driver=NAME] [boot_vga=0|1] [sriov=TOTAL:VFDID]
+ *                                         [parent=BRIDGE] (nested in the bridge's directory, as behind a real one)
  *   fakesys module ROOT NAME [VID:DID...]   a loadable driver and the ids it matches
  *   fakesys load ROOT NAME                  load it now (binds what it matches)
  *   fakesys write ROOT PATH VALUE           a write as the kernel answers it
