@@ -34,90 +34,117 @@ static bool proc_running(const struct pgs_root *r, const char *comm)
  * workqueue cpumask, and the cpusets of the top-level cgroups (all but
  * machine.slice, where libvirt runs the VMs) exclude them while the domain
  * runs. Shared between domains: each one's CPUs stay excluded until it goes. */
-int isolate_prepare(const struct hook *h)
+/* the CPUs the kernel may bring up (cpumask width) */
+static unsigned possible_cpus(const struct pgs_root *r)
 {
-        const struct pgs_root *r = h->root;
-        const struct domain *d = h->d;
-        struct journal *j = h->j;
-        if (cpuset_empty(&d->vcpus)) {
-                hook_say(h, "isolate: the domain pins no vCPUs (<cputune><vcpupin>); nothing to isolate");
-                return 0;
-        }
         char buf[1024];
-        struct cpuset online = { 0 }, possible = { 0 }, host;
-        if (fs_read_str(r, "sys/devices/system/cpu/online", buf, sizeof(buf)) < 0 || cpulist_parse(buf, &online) < 0) {
-                hook_say(h, "isolate: cannot read /sys/devices/system/cpu/online");
-                return -EIO;
-        }
+        struct cpuset possible = { 0 };
         unsigned ncpus = 0;
         if (fs_read_str(r, "sys/devices/system/cpu/possible", buf, sizeof(buf)) >= 0 && cpulist_parse(buf, &possible) == 0)
                 for (unsigned c = 0; c < CPU_MAX; c++)
                         if (cpuset_has(&possible, c))
                                 ncpus = c + 1;
+        return ncpus;
+}
+
+/* every IRQ's affinity off the guest's CPUs; managed IRQs refuse (skipped),
+ * an IRQ bound to guest CPUs only is left where it is */
+static int move_irqs(const struct hook *h, const struct cpuset *online, unsigned ncpus, int *irqs, int *managed)
+{
+        struct dirent **list;
+        int rc = 0, n = fs_scandir(h->root, "proc/irq", &list, NULL, alphasort);
+        for (int i = 0; i < n; i++) {
+                char p[300];
+                if (rc == 0 && list[i]->d_name[0] >= '0' && list[i]->d_name[0] <= '9' &&
+                    path_fmt(p, sizeof(p), "proc/irq/%s/smp_affinity_list", list[i]->d_name) && fs_exists(h->root, p)) {
+                        int e = journal_hold_exclude(h->j, p, &h->d->vcpus, online, false, ncpus);
+                        if (e == -EIO || e == -EINVAL)
+                                (*managed)++;
+                        else if (e < 0 && e != -ENOSPC)
+                                rc = e;
+                        else if (e >= 0)
+                                (*irqs)++;
+                }
+                free(list[i]);
+        }
+        if (n >= 0)
+                free(list);
+        return rc;
+}
+
+/* systemd owns the cgroups: ask it (AllowedCPUs), so it does not write them
+ * back behind us; else every top-level cgroup but the VMs' own */
+static int move_cgroups(const struct hook *h, const struct cpuset *online, unsigned ncpus, int *groups)
+{
+        const struct pgs_root *r = h->root;
+        char buf[1024];
+        int rc = 0;
+        if (fs_exists(r, "run/systemd/system")) {
+                static const char *const units[] = { "system.slice", "user.slice", "init.scope" };
+                for (int i = 0; i < 3 && rc == 0; i++) {
+                        char key[128];
+                        snprintf(key, sizeof(key), "systemd:%s:AllowedCPUs", units[i]);
+                        rc = journal_hold_exclude(h->j, key, &h->d->vcpus, online, false, ncpus);
+                        if (rc == 0)
+                                (*groups)++;
+                        else
+                                hook_say(h, "isolate: systemctl set-property %s AllowedCPUs: %s", units[i], strerror(-rc));
+                }
+                return rc;
+        }
+        if (fs_read_str(r, "sys/fs/cgroup/cgroup.subtree_control", buf, sizeof(buf)) < 0)
+                return 0;
+        if (!str_has_word(buf, "cpuset", " \n")) {
+                hook_say(h, "isolate: the cpuset controller is not enabled in /sys/fs/cgroup; cgroups left alone");
+                return 0;
+        }
+        struct dirent **list;
+        int n = fs_scandir(r, "sys/fs/cgroup", &list, NULL, alphasort);
+        for (int i = 0; i < n; i++) {
+                char p[300];
+                const char *g = list[i]->d_name;
+                if (rc == 0 && g[0] != '.' && strcmp(g, "machine.slice") && strcmp(g, "machine") &&
+                    path_fmt(p, sizeof(p), "sys/fs/cgroup/%s/cpuset.cpus", g) && fs_exists(r, p)) {
+                        rc = journal_hold_exclude(h->j, p, &h->d->vcpus, online, false, ncpus);
+                        if (rc == 0)
+                                (*groups)++;
+                        else
+                                hook_say(h, "isolate: /%s: %s", p, strerror(-rc));
+                }
+                free(list[i]);
+        }
+        if (n >= 0)
+                free(list);
+        return rc;
+}
+
+int isolate_prepare(const struct hook *h)
+{
+        const struct pgs_root *r = h->root;
+        const struct domain *d = h->d;
+        if (cpuset_empty(&d->vcpus)) {
+                hook_say(h, "isolate: the domain pins no vCPUs (<cputune><vcpupin>); nothing to isolate");
+                return 0;
+        }
+        char buf[1024];
+        struct cpuset online = { 0 }, host;
+        if (fs_read_str(r, "sys/devices/system/cpu/online", buf, sizeof(buf)) < 0 || cpulist_parse(buf, &online) < 0) {
+                hook_say(h, "isolate: cannot read /sys/devices/system/cpu/online");
+                return -EIO;
+        }
+        unsigned ncpus = possible_cpus(r);
         host = online;
         cpuset_andnot(&host, &d->vcpus);
         if (cpuset_empty(&host)) {
                 hook_say(h, "isolate: the vCPUs are pinned to every online CPU (%s); none would be left for the host",  buf);
                 return -EINVAL;
         }
-        int rc = 0, irqs = 0, managed = 0, groups = 0;
-        struct dirent **list;
-        int n = fs_scandir(r, "proc/irq", &list, NULL, alphasort);
-        for (int i = 0; i < n; i++) {
-                char p[300];
-                if (rc == 0 && list[i]->d_name[0] >= '0' && list[i]->d_name[0] <= '9' &&
-                    path_fmt(p, sizeof(p), "proc/irq/%s/smp_affinity_list", list[i]->d_name) && fs_exists(r, p)) {
-                        int e = journal_hold_exclude(j, p, &d->vcpus, &online, false, ncpus);
-                        if (e == -EIO || e == -EINVAL)
-                                managed++;      /* managed IRQs refuse affinity writes: skipped */
-                        else if (e == -ENOSPC)
-                                ;               /* an IRQ bound to guest CPUs only: left where it is */
-                        else if (e < 0)
-                                rc = e;
-                        else
-                                irqs++;
-                }
-                free(list[i]);
-        }
-        if (n >= 0)
-                free(list);
+        int irqs = 0, managed = 0, groups = 0;
+        int rc = move_irqs(h, &online, ncpus, &irqs, &managed);
         if (rc == 0 && fs_exists(r, "sys/devices/virtual/workqueue/cpumask"))
-                rc = journal_hold_exclude(j, "sys/devices/virtual/workqueue/cpumask", &d->vcpus, &online, true, ncpus);
-        if (rc == 0 && fs_exists(r, "run/systemd/system")) {
-                /* systemd owns the cgroups: ask it (AllowedCPUs), so it does not
-                 * write them back behind us */
-                static const char *const units[] = { "system.slice", "user.slice", "init.scope" };
-                for (int i = 0; i < 3 && rc == 0; i++) {
-                        char key[128];
-                        snprintf(key, sizeof(key), "systemd:%s:AllowedCPUs", units[i]);
-                        rc = journal_hold_exclude(j, key, &d->vcpus, &online, false, ncpus);
-                        if (rc == 0)
-                                groups++;
-                        else
-                                hook_say(h, "isolate: systemctl set-property %s AllowedCPUs: %s", units[i], strerror(-rc));
-                }
-        } else if (rc == 0 && fs_read_str(r, "sys/fs/cgroup/cgroup.subtree_control", buf, sizeof(buf)) >= 0) {
-                if (!str_has_word(buf, "cpuset", " \n")) {
-                        hook_say(h, "isolate: the cpuset controller is not enabled in /sys/fs/cgroup; cgroups left alone");
-                } else {
-                        n = fs_scandir(r, "sys/fs/cgroup", &list, NULL, alphasort);
-                        for (int i = 0; i < n; i++) {
-                                char p[300];
-                                const char *g = list[i]->d_name;
-                                if (rc == 0 && g[0] != '.' && strcmp(g, "machine.slice") && strcmp(g, "machine") &&
-                                    path_fmt(p, sizeof(p), "sys/fs/cgroup/%s/cpuset.cpus", g) && fs_exists(r, p)) {
-                                        rc = journal_hold_exclude(j, p, &d->vcpus, &online, false, ncpus);
-                                        if (rc == 0)
-                                                groups++;
-                                        else
-                                                hook_say(h, "isolate: /%s: %s", p, strerror(-rc));
-                                }
-                                free(list[i]);
-                        }
-                        if (n >= 0)
-                                free(list);
-                }
-        }
+                rc = journal_hold_exclude(h->j, "sys/devices/virtual/workqueue/cpumask", &d->vcpus, &online, true, ncpus);
+        if (rc == 0)
+                rc = move_cgroups(h, &online, ncpus, &groups);
         if (rc < 0)
                 return rc;
         char hl[256];
