@@ -82,13 +82,11 @@ void journal_unlock(int fd)
                 close(fd);
 }
 
-int journal_appendf(const struct pgs_root *r, const char *path, const char *fmt, ...)
+/* one formatted line appended with one write, then fsync'ed */
+static int vappendf(const struct pgs_root *r, const char *path, const char *fmt, va_list ap)
 {
         char line[1200];
-        va_list ap;
-        va_start(ap, fmt);
         int n = vsnprintf(line, sizeof(line), fmt, ap);
-        va_end(ap);
         if (n < 0 || (size_t)n >= sizeof(line))
                 return -ENAMETOOLONG;
         int fd = root_openat(r, path, O_WRONLY | O_APPEND | O_CREAT, 0600);
@@ -99,6 +97,15 @@ int journal_appendf(const struct pgs_root *r, const char *path, const char *fmt,
         if (rc == 0 && fsync(fd) < 0 && errno != EINVAL)
                 rc = -errno;
         close(fd);
+        return rc;
+}
+
+int journal_appendf(const struct pgs_root *r, const char *path, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        int rc = vappendf(r, path, fmt, ap);
+        va_end(ap);
         return rc;
 }
 
@@ -128,14 +135,11 @@ int journal_open(struct journal *j, const struct pgs_root *r, const struct journ
 
 int journal_append(struct journal *j, const char *fmt, ...)
 {
-        char line[1200];
         va_list ap;
         va_start(ap, fmt);
-        int n = vsnprintf(line, sizeof(line), fmt, ap);
+        int rc = vappendf(j->root, j->path, fmt, ap);
         va_end(ap);
-        if (n < 0 || (size_t)n >= sizeof(line))
-                return -ENAMETOOLONG;
-        return journal_appendf(j->root, j->path, "%s", line);
+        return rc;
 }
 
 static void vsay(journal_report_fn report, void *ud, const char *fmt, va_list ap)
