@@ -15,6 +15,7 @@
 #include "shared/edit.h"
 #include "shared/proc.h"
 #include "shared/root.h"
+#include "shared/sysroot.h"
 
 #define STATE_PATH "var/lib/pgs/boot"
 #define MODLOAD_PATH "etc/modules-load.d/pgs.conf"
@@ -58,7 +59,6 @@ struct want {
 /* plan.c: messages, programs, host paths, parameter lists */
 int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool find_prog(struct boot *b, const char *name, char *buf, size_t size);
-void host_path(struct boot *b, const char *rel, char *buf, size_t size);
 char *join_alloc(const struct words *w, const char *tail, size_t *ret_len);
 char *join_arg(const char *prefix, const struct words *w);
 

@@ -165,10 +165,10 @@ int grub_plan(struct boot *b, const struct words *add, const struct words *rm)
         if (find_prog(b, "update-grub", prog, sizeof(prog))) {
                 edit_cmd_addl(&b->plan, prog, NULL);
         } else if (find_prog(b, "grub-mkconfig", prog, sizeof(prog))) {
-                host_path(b, "boot/grub/grub.cfg", out, sizeof(out));
+                sysroot_path(&b->root, "boot/grub/grub.cfg", out, sizeof(out));
                 edit_cmd_addl(&b->plan, prog, "-o", out, NULL);
         } else if (find_prog(b, "grub2-mkconfig", prog, sizeof(prog))) {
-                host_path(b, "boot/grub2/grub.cfg", out, sizeof(out));
+                sysroot_path(&b->root, "boot/grub2/grub.cfg", out, sizeof(out));
                 edit_cmd_addl(&b->plan, prog, "-o", out, NULL);
         } else {
                 return fail("GRUB: none of update-grub, grub-mkconfig, grub2-mkconfig found; nothing changed");

@@ -31,12 +31,6 @@ bool find_prog(struct boot *b, const char *name, char *buf, size_t size)
         return prog_find(&b->root, b->sysroot, name, buf, size);
 }
 
-/* a path as the host sees it */
-void host_path(struct boot *b, const char *rel, char *buf, size_t size)
-{
-        snprintf(buf, size, "%s/%s", b->sysroot ? b->sysroot : "", rel);
-}
-
 /* the words joined by spaces, then tail (malloc'ed) */
 char *join_alloc(const struct words *w, const char *tail, size_t *ret_len)
 {

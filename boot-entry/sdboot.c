@@ -170,7 +170,7 @@ int sdboot_plan(struct boot *b, const struct words *add, const struct words *rm)
                 char img[512], host_img[700];
                 snprintf(img, sizeof(img), "usr/lib/modules/%s/vmlinuz", list[i]->d_name);
                 if (list[i]->d_name[0] != '.' && fs_exists(&b->root, img)) {
-                        host_path(b, img, host_img, sizeof(host_img));
+                        sysroot_path(&b->root, img, host_img, sizeof(host_img));
                         struct edit_cmd *c = edit_cmd_addl(&b->plan, prog, "add", list[i]->d_name, host_img, NULL);
                         if (c && b->sysroot && !own) {
                                 /* kernel-install's own root options */

@@ -11,6 +11,7 @@
 
 #include "installers/initramfs.h"
 #include "shared/proc.h"
+#include "shared/sysroot.h"
 
 /* kernel-install's own layout (Fedora and EndeavourOS with systemd-boot):
  * $BOOT/<entry-token>/<KVER>/initrd, $BOOT being /boot, /efi or /boot/efi */
@@ -80,8 +81,7 @@ int image_check(struct ctx *c, const char *img, bool *has_early, bool *has_conf)
         char prog[512], path[700];
         if (!prog_find(&c->root, c->sysroot, c->g->lister, prog, sizeof(prog)))
                 return -ENOENT;
-        snprintf(path, sizeof(path), "%s/%s", c->sysroot ? c->sysroot : "", img);
-        char *argv[] = { prog, path, NULL };
+        char *argv[] = { prog, sysroot_path(&c->root, img, path, sizeof(path)), NULL };
         struct listing l = { false, false };
         int rc = run_lines(argv, c->sysroot, GEN_TIMEOUT_MS, listing_line, &l);
         *has_early = l.early;

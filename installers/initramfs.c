@@ -213,9 +213,8 @@ static int plan_regen(struct ctx *c)
         for (int i = 0; i < n; i++) {
                 char img[600], host[800];
                 snprintf(img, sizeof(img), "usr/lib/modules/%s/vmlinuz", list[i]->d_name);
-                snprintf(host, sizeof(host), "%s/%s", c->sysroot ? c->sysroot : "", img);
                 if (list[i]->d_name[0] != '.' && fs_exists(&c->root, img))
-                        edit_cmd_addl(&c->plan, prog, "add", list[i]->d_name, host, NULL);
+                        edit_cmd_addl(&c->plan, prog, "add", list[i]->d_name, sysroot_path(&c->root, img, host, sizeof(host)), NULL);
                 free(list[i]);
         }
         if (n >= 0)
@@ -245,11 +244,12 @@ int cmd_initramfs(int argc, char **argv)
         };
         struct ctx c = { 0 };
         const char *gen = NULL, *sysroot = NULL;
+        bool dry_run = false;
         int o;
         optind = 1;
         while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
                 switch (o) {
-                case 'n': c.dry_run = true; break;
+                case 'n': dry_run = true; break;
                 case 'g': gen = optarg; break;
                 case 'r': sysroot = optarg; break;
                 case 'h': fputs(usage, stdout); return PGS_EXIT_OK;
@@ -293,7 +293,7 @@ int cmd_initramfs(int argc, char **argv)
         }
         c.want = !strcmp(sub, "enable");
         edit_init(&c.plan, &c.root, c.sysroot, "pgs initramfs");
-        c.plan.dry_run = c.dry_run;
+        c.plan.dry_run = dry_run;
         c.plan.short_names = true;
         c.plan.timeout_ms = GEN_TIMEOUT_MS;
         c.plan.verify = verify_images;
@@ -305,9 +305,10 @@ int cmd_initramfs(int argc, char **argv)
         if (!edit_changes(f))
                 printf("pgs initramfs: %s: pgs is already %s\n", c.g->name, c.want ? "enabled" : "disabled");
         rc = edit_execute(&c.plan);
-        if (rc == PGS_EXIT_OK && !c.dry_run)
+        if (rc == PGS_EXIT_OK && !dry_run)
                 printf("pgs initramfs: %s in the %s images\n", c.want ? "pgs-early is" : "pgs-early is no longer", c.g->name);
 out:
         edit_free(&c.plan);
+        root_close(&c.root);
         return rc;
 }

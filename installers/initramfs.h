@@ -26,7 +26,6 @@ struct ctx {
         struct pgs_root root;
         const char *sysroot;
         const struct gen *g;
-        bool dry_run;
         bool want;              /* enable: the images must carry pgs-early */
         int warnings;
         struct edit_plan plan;  /* the file and the rebuild (shared/edit.h) */

@@ -129,7 +129,7 @@ bool edit_any(const struct edit_plan *p)
 
 /* ---- commands ---------------------------------------------------------- */
 
-static void cmd_text(struct edit_cmd *c, char *buf, size_t size, bool short_name)
+static void cmd_text(const struct edit_cmd *c, char *buf, size_t size, bool short_name)
 {
         const char *a0 = c->argv[0], *b = strrchr(a0, '/');
         size_t tl = (size_t)snprintf(buf, size, "%s", short_name && b ? b + 1 : a0);
@@ -198,7 +198,7 @@ void edit_print(const struct edit_plan *p)
                 return;
         for (size_t i = 0; i < p->n_cmds; i++) {
                 char t[600];
-                cmd_text((struct edit_cmd *)&p->cmds[i], t, sizeof(t), p->short_names);
+                cmd_text(&p->cmds[i], t, sizeof(t), p->short_names);
                 printf("would run: %s\n", t);
         }
 }

@@ -2,6 +2,7 @@
 /* shared/sysroot.c — the --sysroot option (see sysroot.h). */
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,4 +29,11 @@ int sysroot_open(struct pgs_root *r, const char *who, const char *dir)
 const char *sysroot_of(const struct pgs_root *r)
 {
         return strcmp(r->dir, "/") ? r->dir : NULL;
+}
+
+char *sysroot_path(const struct pgs_root *r, const char *rel, char *buf, size_t size)
+{
+        const char *dir = sysroot_of(r);
+        snprintf(buf, size, "%s/%s", dir ? dir : "", rel);
+        return buf;
 }

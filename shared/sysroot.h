@@ -16,3 +16,6 @@ int sysroot_open(struct pgs_root *r, const char *who, const char *dir);
 
 /* the absolute DIR r was opened on, or NULL when it is / */
 const char *sysroot_of(const struct pgs_root *r);
+
+/* rel as a program run on the host sees it: "DIR/rel", or "/rel" */
+char *sysroot_path(const struct pgs_root *r, const char *rel, char *buf, size_t size);
