@@ -171,7 +171,7 @@ static int open_boot(const struct request *q)
         if (sysroot_open(&b.root, "pgs boot", q->sysroot))
                 return PGS_EXIT_USAGE;
         b.sysroot = sysroot_of(&b.root);
-        edit_init(&b.plan, &b.root, b.sysroot, "pgs boot");
+        edit_init(&b.plan, &b.root, "pgs boot");
         b.plan.dry_run = q->dry_run;
         b.plan.record = STATE_PATH;
         b.plan.timeout_ms = CMD_TIMEOUT_MS;

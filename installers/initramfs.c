@@ -292,7 +292,7 @@ int cmd_initramfs(int argc, char **argv)
                 return c.warnings ? PGS_EXIT_PARTIAL : PGS_EXIT_OK;
         }
         c.want = !strcmp(sub, "enable");
-        edit_init(&c.plan, &c.root, c.sysroot, "pgs initramfs");
+        edit_init(&c.plan, &c.root, "pgs initramfs");
         c.plan.dry_run = dry_run;
         c.plan.short_names = true;
         c.plan.timeout_ms = GEN_TIMEOUT_MS;

@@ -14,12 +14,13 @@
 #include "shared/edit.h"
 #include "shared/log.h"
 #include "shared/proc.h"
+#include "shared/sysroot.h"
 
-void edit_init(struct edit_plan *p, const struct pgs_root *root, const char *sysroot, const char *who)
+void edit_init(struct edit_plan *p, const struct pgs_root *root, const char *who)
 {
         memset(p, 0, sizeof(*p));
         p->root = root;
-        p->sysroot = sysroot;
+        p->sysroot = sysroot_of(root);
         p->who = who;
         p->timeout_ms = 10 * 60 * 1000;
 }

@@ -41,7 +41,7 @@ struct edit_cmd {
 
 struct edit_plan {
         const struct pgs_root *root;
-        const char *sysroot;    /* NULL: / (the commands run with PGS_SYSROOT) */
+        const char *sysroot;    /* sysroot_of(root): NULL for / */
         const char *who;        /* "pgs boot": the prefix of its messages */
         bool dry_run;
         bool short_names;       /* the dry run names a program by its base name */
@@ -55,7 +55,8 @@ struct edit_plan {
         size_t n_cmds;
 };
 
-void edit_init(struct edit_plan *p, const struct pgs_root *root, const char *sysroot, const char *who);
+/* the commands run with PGS_SYSROOT set to the root r was opened on (sysroot_of) */
+void edit_init(struct edit_plan *p, const struct pgs_root *root, const char *who);
 void edit_free(struct edit_plan *p);
 
 /* the plan's copy of a file, or NULL */
