@@ -77,9 +77,9 @@ bool pci_dev_has_attr(const struct pgs_root *r, const char *name, const char *at
 int pci_group_members(const struct pgs_root *r, int group, struct pci_addr **ret, size_t *ret_n);
 
 /* The bridge the device sits behind: the PCI device whose sysfs directory
- * holds its own (sys/bus/pci/devices/NAME -> .../BRIDGE/NAME). 0, with buf
- * "" when it hangs off a host bridge; -errno. */
-int pci_dev_upstream(const struct pgs_root *r, const char *name, char buf[PCI_ADDR_STR]);
+ * holds its own (sys/bus/pci/devices/NAME -> .../BRIDGE/NAME). 1 with *ret
+ * set, 0 when it hangs off a host bridge, or -errno. */
+int pci_dev_upstream(const struct pgs_root *r, const char *name, struct pci_addr *ret);
 
 /* Is the GPU part of the CPU package? On the root bus (every Intel iGPU,
  * 00:02.0), or an AMD GPU behind one of AMD's internal GPP bridges (bus 00,
