@@ -36,7 +36,8 @@ HOST_LIBS  := $(shell pkg-config --libs libkmod libpci 2>/dev/null)
 EARLY_SRC  := $(wildcard initramfs/*.c)
 # the hook's features (their journal kinds undo for pgs restore), not its mains
 HOOK_LIB_SRC := $(filter-out qemu-hook/front.c qemu-hook/worker.c qemu-hook/domain.c,$(wildcard qemu-hook/*.c))
-CLI_SRC    := $(wildcard cli/*.c boot-entry/*.c installers/*.c) $(HOOK_LIB_SRC)
+# pgs check runs pgs-early's plan (initramfs/ without its main) as a dry run
+CLI_SRC    := $(wildcard cli/*.c boot-entry/*.c installers/*.c) $(HOOK_LIB_SRC) $(filter-out initramfs/pgs-early.c,$(EARLY_SRC))
 
 .PHONY: all check demo bench install uninstall clean deps test-build installers fuzz fuzz-build fresh-check
 all: $(B)/pgs-early $(B)/pgs $(B)/pgs-qemu-hook $(B)/pgs-qemu-hook-xml test-build installers
@@ -84,7 +85,7 @@ $(B)/installers/dracut/90pgs/60-pgs-sriov.rules: $(B)/installers/udev/60-pgs-sri
 	cp $< $@
 
 # --- libpgs.a (host, dynamic programs) and its musl twin (static pgs-early) ---
-$(B)/host/%.o: %.c $(SHARED_HDR) $(wildcard initramfs/*.h cli/*.h boot-entry/*.h)
+$(B)/host/%.o: %.c $(SHARED_HDR) $(wildcard initramfs/*.h cli/*.h boot-entry/*.h qemu-hook/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCFLAGS) -fPIC -c -o $@ $<
 $(B)/musl/%.o: %.c $(SHARED_HDR) $(wildcard initramfs/*.h)

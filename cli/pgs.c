@@ -9,6 +9,7 @@
 #include "shared/log.h"
 
 static const struct pgs_command commands[] = {
+        { "check", "can this machine host the VM, and which way (passthrough, gvtg, sriov)", cmd_check },
         { "boot", "kernel parameters for a mode, on this system's bootloader (show, apply, revert)", cmd_boot },
         { "initramfs", "pgs-early in this system's initramfs (status, enable, disable)", cmd_initramfs },
         { "restore", "undo what the libvirt hook left behind for a domain that was never released", cmd_restore },

@@ -14,6 +14,7 @@
 #include "shared/pci.h"
 #include "shared/log.h"
 #include "shared/root.h"
+#include "shared/strutil.h"
 #include "shared/sysroot.h"
 
 static const char status_usage[] =
@@ -22,34 +23,19 @@ static const char status_usage[] =
         "Show what pgs-early did at boot (/run/pgs/early): each device, what\n"
         "happened to it and why, and the driver it is on now.\n";
 
-static void json_str(const char *s)
-{
-        putchar('"');
-        for (; *s; s++) {
-                unsigned char c = (unsigned char)*s;
-                if (c == '"' || c == '\\')
-                        printf("\\%c", c);
-                else if (c < 0x20)
-                        printf("\\u%04x", c);
-                else
-                        putchar(c);
-        }
-        putchar('"');
-}
-
 /* one device of /run/pgs/early, as a JSON object */
 static void json_device(const struct pgs_root *root, struct hpci *names, const struct early_line *el, const char *now)
 {
         fputs("{\"device\":", stdout);
-        json_str(el->name);
+        json_str(stdout, el->name);
         fputs(",\"state\":", stdout);
-        json_str(el->state);
+        json_str(stdout, el->state);
         fputs(",\"driver_at_boot\":", stdout);
-        json_str(el->driver);
+        json_str(stdout, el->driver);
         fputs(",\"driver_now\":", stdout);
-        json_str(now);
+        json_str(stdout, now);
         fputs(",\"why\":", stdout);
-        json_str(el->why);
+        json_str(stdout, el->why);
         /* the device's name from the root's pci.ids (libpci), null when unknown */
         struct pci_addr a;
         struct pci_dev ids = { 0 };
@@ -57,7 +43,7 @@ static void json_device(const struct pgs_root *root, struct hpci *names, const s
         fputs(",\"name\":", stdout);
         if (pci_addr_parse(el->name, &a) == 0 && pci_dev_read_ids(root, el->name, &ids) == 0 &&
             hpci_name(names, ids.vendor, ids.device, name, sizeof(name)) == 0)
-                json_str(name);
+                json_str(stdout, name);
         else
                 fputs("null", stdout);
         putchar('}');

@@ -44,3 +44,9 @@ int systemd_prop_write(const struct pgs_root *r, const char *key, const char *va
 
 /* the kinds and stores above, for journal_open/journal_undo */
 extern const struct journal_ops hook_journal_ops;
+
+/* setup.c, for pgs check: where pgs-qemu-hook is linked as libvirt's hook
+ * ("etc/libvirt/hooks/qemu" or "etc/libvirt/hooks/qemu.d/pgs"), NULL when it
+ * is not; the daemon that runs the hooks here ("virtqemud" or "libvirtd") */
+const char *hook_installed_at(const struct pgs_root *r);
+const char *hook_daemon_name(const struct pgs_root *r);

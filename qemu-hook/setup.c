@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "qemu-hook/hook.h"
 #include "shared/command.h"
 #include "shared/proc.h"
 #include "shared/log.h"
@@ -29,8 +30,17 @@ static bool is_ours(const struct pgs_root *r, const char *path)
         return fs_readlink(r, path, t, sizeof(t)) > 0 && !strcmp(t, HOOK_TARGET);
 }
 
+const char *hook_installed_at(const struct pgs_root *r)
+{
+        static const char *const paths[] = { "etc/libvirt/hooks/qemu", "etc/libvirt/hooks/qemu.d/pgs" };
+        for (int i = 0; i < 2; i++)
+                if (is_ours(r, paths[i]))
+                        return paths[i];
+        return NULL;
+}
+
 /* modular daemons (Fedora, Arch) or the monolithic libvirtd (Debian 12) */
-static const char *daemon_name(const struct pgs_root *r)
+const char *hook_daemon_name(const struct pgs_root *r)
 {
         char p[512];
         bool modular = prog_find(r, NULL, "virtqemud", p, sizeof(p)) &&
@@ -72,7 +82,7 @@ int cmd_setup(int argc, char **argv)
         struct pgs_root r;
         if (sysroot_open(&r, "pgs setup", sysroot))
                 return PGS_EXIT_USAGE;
-        const char *main_hook = "etc/libvirt/hooks/qemu", *dropin = "etc/libvirt/hooks/qemu.d/pgs", *dmn = daemon_name(&r);
+        const char *main_hook = "etc/libvirt/hooks/qemu", *dropin = "etc/libvirt/hooks/qemu.d/pgs", *dmn = hook_daemon_name(&r);
         bool main_taken = fs_lexists(&r, main_hook) && !is_ours(&r, main_hook);
         if (remove) {
                 int n = 0;

@@ -17,6 +17,7 @@ struct pgs_command {
         int (*run)(int argc, char **argv);      /* argv[0] is the command's name */
 };
 
+int cmd_check(int argc, char **argv);      /* cli/check.c */
 int cmd_status(int argc, char **argv);     /* cli/status.c */
 int cmd_boot(int argc, char **argv);       /* boot-entry/boot.c */
 int cmd_initramfs(int argc, char **argv);  /* installers/initramfs.c */

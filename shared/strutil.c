@@ -32,3 +32,22 @@ const char *str_shown(const char *s, size_t len, char *buf, size_t size)
                 buf[j] = '\0';
         return buf;
 }
+
+void json_str(FILE *f, const char *s)
+{
+        if (!s) {
+                fputs("null", f);
+                return;
+        }
+        putc('"', f);
+        for (; *s; s++) {
+                unsigned char c = (unsigned char)*s;
+                if (c == '"' || c == '\\')
+                        fprintf(f, "\\%c", c);
+                else if (c < 0x20)
+                        fprintf(f, "\\u%04x", c);
+                else
+                        putc(c, f);
+        }
+        putc('"', f);
+}

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* shared/strutil.h — small string questions asked in several places: is a
- * word in a list, and a printable copy of untrusted bytes for a message. */
+ * word in a list, and a printable copy of untrusted bytes for a message, a JSON string. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* Is w a whole word of list? Words are separated by any character of seps
  * (the ends of list count as separators). */
@@ -12,3 +13,7 @@ bool str_has_word(const char *list, const char *w, const char *seps);
 /* The first len bytes of s with every byte outside printable ASCII written as
  * \xNN, cut with "..." when buf is too small. Returns buf. */
 const char *str_shown(const char *s, size_t len, char *buf, size_t size);
+
+/* s as a JSON string ("…", with " \\ and control bytes escaped), or null
+ * when s is NULL: what every --json output writes. */
+void json_str(FILE *f, const char *s);

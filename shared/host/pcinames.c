@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <pci/pci.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* libpci's default handlers print, and its error handler exits: a library
@@ -21,14 +22,19 @@ int hpci_open(struct hpci *h, const struct pgs_root *r)
         for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
                 if (!fs_exists(r, lists[i]))
                         continue;
-                char path[4200];
-                snprintf(path, sizeof(path), "%s/%s", strcmp(r->dir, "/") ? r->dir : "", lists[i]);
-                struct pci_access *a = pci_alloc();
-                if (!a)
+                /* libpci keeps the pointer and reads the list at the first
+                 * lookup: the path must outlive this call (it frees it) */
+                char *path;
+                if (asprintf(&path, "%s/%s", strcmp(r->dir, "/") ? r->dir : "", lists[i]) < 0)
                         return -ENOMEM;
+                struct pci_access *a = pci_alloc();
+                if (!a) {
+                        free(path);
+                        return -ENOMEM;
+                }
                 a->warning = quiet;
                 a->debug = quiet;
-                pci_set_name_list_path(a, path, 0);
+                pci_set_name_list_path(a, path, 1);
                 h->pacc = a;
                 return 0;
         }
