@@ -155,10 +155,10 @@ FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover
 FUZZ_SECONDS ?= 60
 FUZZ_NAMES   := config cpulist kparams boot journal early_state domain
 FUZZ_BINS    := $(FUZZ_NAMES:%=$(B)/fuzz/fuzz_%)
-FUZZ_SRC_boot        := $(wildcard boot-entry/*.c) cli/status.c $(HOST_SRC)
+FUZZ_SRC_boot        := $(wildcard boot-entry/*.c) cli/status.c cli/statusvm.c $(HOST_SRC)
 FUZZ_LIBS_boot       := $(HOST_LIBS)
 FUZZ_SRC_kparams     := boot-entry/kparams.c
-FUZZ_SRC_early_state := cli/status.c $(HOST_SRC)
+FUZZ_SRC_early_state := cli/status.c cli/statusvm.c $(HOST_SRC)
 FUZZ_LIBS_early_state := $(HOST_LIBS)
 FUZZ_SRC_domain      := qemu-hook/domain.c
 FUZZ_SRC_journal     := $(HOOK_LIB_SRC) $(HOST_SRC)

@@ -531,7 +531,6 @@ hookp() { PATH="$BATS_TEST_TMPDIR/bin:$PATH" hook "$@"; }
   # libvirt reads the hook's output to EOF: so does this pipe
   run bash -c "PGS_TEST_UNBIND_MS=1500 PATH='$BATS_TEST_TMPDIR/bin':\$PATH PGS_SYSROOT='$R' PGS_HOOK_WORKER='$TOP/build/pgs-qemu-hook-xml' LD_PRELOAD='$TB/libfakesys.so' '$TOP/build/pgs-qemu-hook' vm prepare begin - < '$BATS_TEST_TMPDIR/x' 2>&1 | cat"
   dt=$(( ($(date +%s%N) - t0) / 1000000 ))
-  echo "$output"
   [ "$dt" -lt 6000 ]
   [[ "$output" == *"unbinding it from bochs-drm did not finish in 1 s; when the kernel finishes it, pgs puts it back on bochs-drm"* ]]
   # the lock is free: another domain's prepare does not wait for the unbind
@@ -701,4 +700,32 @@ EOS
   run hookp vm prepare begin < "$BATS_TEST_TMPDIR/x"
   [ "$status" -eq 0 ]
   [ "$(drv 0000:01:00.0)" = vfio-pci ]
+}
+
+@test "pgs status shows what the hook holds for each VM (hugepages, CPUs kept, governors), from the real hook's journals" {
+  fk isolation 8 2
+  domxml vm1 $UUID1 64 2,3 "<pgs:hugepages/><pgs:governor/><pgs:isolate/>" > "$BATS_TEST_TMPDIR/a"
+  run "$TOP/build/pgs" status --json --sysroot "$R"
+  [ "$(jq -r .vms <<< "$output")" = null ]
+  hook vm1 prepare begin < "$BATS_TEST_TMPDIR/a"
+  run "$TOP/build/pgs" status --json --sysroot "$R"
+  [ "$status" -eq 0 ]
+  [ "$(jq -r '.vms | length' <<< "$output")" = 1 ]
+  [ "$(jq -r '.vms[0] | .uuid, .name, .isolated_cpus, .governors, .mdevs, .handed_over' <<< "$output" | tr '\n' ' ')" = "$UUID1 vm1 2-3 1 null null " ]
+  [ "$(jq -r '.vms[0].hugepages[0] | "\(.size_kib) \(.pages)"' <<< "$output")" = "2048 16" ]
+  run "$TOP/build/pgs" status --sysroot "$R"
+  [[ "$output" == *"vm1 ($UUID1)"*"hugepages      16 × 2048 KiB"*"CPUs kept      2-3"* ]]
+  hook vm1 release end < "$BATS_TEST_TMPDIR/a"
+  run "$TOP/build/pgs" status --json --sysroot "$R"
+  [ "$(jq -r .vms <<< "$output")" = null ]
+}
+
+@test "a non-root pgs status says what it cannot read: the hook's journals are root's" {
+  domxml vm1 $UUID1 64 2,3 > "$BATS_TEST_TMPDIR/a"
+  hook vm1 prepare begin < "$BATS_TEST_TMPDIR/a"
+  chmod -R a+rX "$BATS_RUN_TMPDIR"
+  chmod 0600 "$R/run/pgs/$UUID1"
+  run setpriv --reuid=65534 --regid=65534 --clear-groups "$TOP/build/pgs" status --sysroot "$R"
+  [[ "$output" == *"the hook's journals are root's (mode 0600); run pgs status as root"* ]]
+  hook vm1 release end < "$BATS_TEST_TMPDIR/a"
 }
