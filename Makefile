@@ -14,6 +14,10 @@ SYSCONFDIR ?= /etc
 DOCDIR   ?= $(PREFIX)/share/doc/pgs
 DATADIR  ?= $(PREFIX)/share/pgs
 UDEVDIR  ?= $(PREFIX)/lib/udev/rules.d
+MANDIR   ?= $(PREFIX)/share/man
+# where each shell looks: bash-completion's own answer, zsh's vendor directory
+BASHCOMPDIR ?= $(or $(shell pkg-config --variable=completionsdir bash-completion 2>/dev/null),$(PREFIX)/share/bash-completion/completions)
+ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/vendor-completions
 DESTDIR  ?=
 VERSION  := 0.1.0
 
@@ -202,7 +206,8 @@ GENDIR_CPIO   ?= /usr/lib/initcpio
 INSTALLED := $(LIBDIR)/pgs-early $(BINDIR)/pgs $(LIBDIR)/pgs-qemu-hook $(LIBDIR)/pgs-qemu-hook-xml \
              $(UDEVDIR)/60-pgs-sriov.rules $(UDEVDIR)/70-pgs-vfio.rules $(SYSCONFDIR)/security/limits.d/90-pgs.conf \
              $(GENDIR_ITOOLS)/hooks/pgs $(GENDIR_ITOOLS)/scripts/init-top/pgs $(GENDIR_CPIO)/install/pgs $(GENDIR_CPIO)/hooks/pgs \
-             $(DOCDIR)/pgs.conf.example
+             $(DOCDIR)/pgs.conf.example $(MANDIR)/man1/pgs.1 $(MANDIR)/man5/pgs.conf.5 $(MANDIR)/man8/pgs-early.8 \
+             $(MANDIR)/man8/pgs-qemu-hook.8 $(BASHCOMPDIR)/pgs $(BASHCOMPDIR)/pgs-early $(ZSHCOMPDIR)/_pgs
 install: $(B)/pgs-early $(B)/pgs $(B)/pgs-qemu-hook $(B)/pgs-qemu-hook-xml installers
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(UDEVDIR)
 	install -m 0755 $(B)/pgs-early.stripped $(DESTDIR)$(LIBDIR)/pgs-early
@@ -218,6 +223,13 @@ install: $(B)/pgs-early $(B)/pgs $(B)/pgs-qemu-hook $(B)/pgs-qemu-hook-xml insta
 	install -D -m 0644 $(B)/installers/mkinitcpio/install/pgs $(DESTDIR)$(GENDIR_CPIO)/install/pgs
 	install -D -m 0644 $(B)/installers/mkinitcpio/hooks/pgs $(DESTDIR)$(GENDIR_CPIO)/hooks/pgs
 	install -m 0644 docs/pgs.conf.example $(DESTDIR)$(DOCDIR)/pgs.conf.example
+	install -D -m 0644 docs/man/pgs.1 $(DESTDIR)$(MANDIR)/man1/pgs.1
+	install -D -m 0644 docs/man/pgs.conf.5 $(DESTDIR)$(MANDIR)/man5/pgs.conf.5
+	install -D -m 0644 docs/man/pgs-early.8 $(DESTDIR)$(MANDIR)/man8/pgs-early.8
+	install -D -m 0644 docs/man/pgs-qemu-hook.8 $(DESTDIR)$(MANDIR)/man8/pgs-qemu-hook.8
+	install -D -m 0644 installers/completion/pgs.bash $(DESTDIR)$(BASHCOMPDIR)/pgs
+	ln -sf pgs $(DESTDIR)$(BASHCOMPDIR)/pgs-early
+	install -D -m 0644 installers/completion/_pgs $(DESTDIR)$(ZSHCOMPDIR)/_pgs
 	@if [ ! -e $(DESTDIR)$(SYSCONFDIR)/pgs.conf ]; then \
 		install -d $(DESTDIR)$(SYSCONFDIR); \
 		install -m 0644 docs/pgs.conf.example $(DESTDIR)$(SYSCONFDIR)/pgs.conf; \

@@ -32,3 +32,57 @@ PGS=$TOP/build/pgs
   [ "$status" -eq 1 ]
   [ ! -e "$R/etc/initramfs-tools/conf.d/pgs" ]
 }
+
+@test "bash completion: with bash-completion loaded and pgs's file sourced, 'pgs bo' gives boot, and values and subcommands follow" {
+  [ -r /usr/share/bash-completion/bash_completion ] || skip "bash-completion is not installed (tests/deps installs it)"
+  comp() { # the words on the line, the last one being completed
+    bash -c 'source /usr/share/bash-completion/bash_completion
+             source "$0"
+             COMP_WORDS=("${@}"); COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))
+             COMP_LINE="${COMP_WORDS[*]}"; COMP_POINT=${#COMP_LINE}
+             _pgs; echo "${COMPREPLY[*]}"' "$TOP/installers/completion/pgs.bash" "$@"
+  }
+  [ "$(comp pgs bo)" = boot ]
+  [ "$(comp pgs c)" = check ]
+  [ "$(comp pgs boot a)" = apply ]
+  [ "$(comp pgs boot apply --mode s)" = sriov ]
+  [ "$(comp pgs --sysroot /tmp st)" = status ]
+  [ "$(comp pgs check --j)" = --json ]
+  [ "$(comp pgs initramfs enable --generator dr)" = dracut ]
+  # the installed file is the one bash-completion loads for `pgs` (by name, from its completionsdir)
+  rm -rf "$BATS_TEST_TMPDIR/d"
+  make -s -C "$TOP" install DESTDIR="$BATS_TEST_TMPDIR/d" >/dev/null
+  dir=$(pkg-config --variable=completionsdir bash-completion)
+  [ -f "$BATS_TEST_TMPDIR/d$dir/pgs" ]
+  [ -L "$BATS_TEST_TMPDIR/d$dir/pgs-early" ]
+}
+
+@test "zsh completion: _pgs loads from the vendor completions directory and completes commands" {
+  command -v zsh >/dev/null || skip "zsh is not installed (tests/deps installs it)"
+  rm -rf "$BATS_TEST_TMPDIR/d"
+  make -s -C "$TOP" install DESTDIR="$BATS_TEST_TMPDIR/d" PREFIX=/usr >/dev/null
+  zdir=$BATS_TEST_TMPDIR/d/usr/share/zsh/vendor-completions
+  [ -f "$zdir/_pgs" ]
+  run zsh -fc 'fpath=("$1" $fpath); autoload -Uz compinit && compinit -u -d "$2/zcompdump"
+               autoload -Uz +X _pgs && print "loaded" && print -r -- ${_comps[pgs]} ${_comps[pgs-early]}' zsh "$zdir" "$BATS_TEST_TMPDIR"
+  [ "$status" -eq 0 ]
+  [ "$output" = "loaded
+_pgs _pgs" ]
+}
+
+@test "the man pages render without warnings (groff -man -ww -z) and make install puts them in man1, man5, man8" {
+  command -v groff >/dev/null || skip "groff is not installed (tests/deps installs groff-base)"
+  for m in "$TOP"/docs/man/*.[158]; do
+    run groff -man -ww -z "$m"
+    [ "$status" -eq 0 ] && [ -z "$output" ] || { echo "$m: $output"; false; }
+  done
+  rm -rf "$BATS_TEST_TMPDIR/d"
+  make -s -C "$TOP" install DESTDIR="$BATS_TEST_TMPDIR/d" PREFIX=/usr >/dev/null
+  for f in man1/pgs.1 man5/pgs.conf.5 man8/pgs-early.8 man8/pgs-qemu-hook.8; do
+    [ -f "$BATS_TEST_TMPDIR/d/usr/share/man/$f" ]
+  done
+  # every pgs command is in pgs(1)
+  for c in check status boot initramfs setup restore; do
+    grep -q "^\.BR $c " "$TOP/docs/man/pgs.1" || { echo "pgs.1 lacks $c"; false; }
+  done
+}

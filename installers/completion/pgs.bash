@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# bash completion for pgs (and pgs-early): commands, subcommands, options,
+# their values, and PCI addresses from /sys/bus/pci/devices.
+
+# PCI addresses; with an attribute name, only devices that have it
+_pgs_pci() {
+  local d out=()
+  for d in /sys/bus/pci/devices/*; do
+    [ -e "$d" ] || continue
+    [ -z "${1:-}" ] || [ -e "$d/$1" ] || continue
+    out+=("${d##*/}")
+  done
+  COMPREPLY=($(compgen -W "${out[*]}" -- "$cur"))
+}
+
+_pgs() {
+  local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
+  local i cmd="" sub="" opts=""
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    case ${COMP_WORDS[i]} in
+      --sysroot|--mode|--vfs|--driver|--hugepages|--isolate|--loader|--generator) ((i++)) ;;
+      -*) ;;
+      *) if [ -z "$cmd" ]; then cmd=${COMP_WORDS[i]}; elif [ -z "$sub" ]; then sub=${COMP_WORDS[i]}; fi ;;
+    esac
+  done
+  case $prev in
+    --sysroot) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+    --mode) COMPREPLY=($(compgen -W "passthrough gvtg sriov" -- "$cur")); return ;;
+    --driver) COMPREPLY=($(compgen -W "i915 xe" -- "$cur")); return ;;
+    --hugepages) COMPREPLY=($(compgen -W "1G: 2M: none" -- "$cur")); compopt -o nospace 2>/dev/null; return ;;
+    --loader) COMPREPLY=($(compgen -W "grub bls systemd-boot kernelstub uki nixos" -- "$cur")); return ;;
+    --generator) COMPREPLY=($(compgen -W "mkinitcpio dracut initramfs-tools" -- "$cur")); return ;;
+    --vfs|--isolate) return ;;
+  esac
+  if [ -z "$cmd" ]; then
+    COMPREPLY=($(compgen -W "check status setup initramfs boot restore --sysroot --help --version" -- "$cur"))
+    return
+  fi
+  case $cmd in
+    check|status) opts="--json --sysroot --help" ;;
+    setup) opts="--remove --dry-run --sysroot --help" ;;
+    restore) opts="--dry-run --sysroot --help" ;;
+    initramfs)
+      [ -z "$sub" ] && [[ $cur != -* ]] && { COMPREPLY=($(compgen -W "status enable disable" -- "$cur")); return; }
+      opts="--dry-run --generator --sysroot --help" ;;
+    boot)
+      [ -z "$sub" ] && [[ $cur != -* ]] && { COMPREPLY=($(compgen -W "show apply revert" -- "$cur")); return; }
+      opts="--mode --vfs --driver --hugepages --isolate --dry-run --loader --sysroot --help" ;;
+  esac
+  COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+}
+
+_pgs_early() {
+  local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
+  case $prev in
+    --sriov) _pgs_pci sriov_totalvfs; return ;;
+    --sysroot) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+    --modprobe) COMPREPLY=($(compgen -c -- "$cur")); return ;;
+  esac
+  COMPREPLY=($(compgen -W "--dry-run --sriov --sysroot --modprobe --from-modprobe --stderr --help --version" -- "$cur"))
+}
+
+complete -F _pgs pgs
+complete -F _pgs_early pgs-early
