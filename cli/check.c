@@ -16,7 +16,7 @@
 #include "shared/sysroot.h"
 
 static const char check_usage[] =
-        "Usage: pgs check [--json] [--sysroot DIR]\n"
+        "Usage: pgs check [--json] [--deep] [--sysroot DIR]\n"
         "\n"
         "Can this machine host the Windows VM, and which way? Every requirement as\n"
         "PASS, WARN or FAIL with why and what to do (CPU virtualization, IOMMU,\n"
@@ -25,6 +25,8 @@ static const char check_usage[] =
         "one recommended. Reads only; changes nothing.\n"
         "\n"
         "  --json          one JSON object (docs/check.md)\n"
+        "  --deep          also list each initramfs image with its generator's\n"
+        "                  lister: does it carry pgs-early? (slower: unpacks)\n"
         "  --sysroot DIR   read the machine under DIR\n"
         "\n"
         "Exit status: 0 a mode is possible, 1 none is, 64 usage error.\n";
@@ -163,16 +165,17 @@ static void print_text(const struct check *c)
 int cmd_check(int argc, char **argv)
 {
         static const struct option opts[] = {
-                SYSROOT_OPTION, { "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' }, { 0 },
+                SYSROOT_OPTION, { "json", no_argument, NULL, 'j' }, { "deep", no_argument, NULL, 'd' }, { "help", no_argument, NULL, 'h' }, { 0 },
         };
         const char *sysroot = NULL;
-        bool json = false;
+        bool json = false, deep = false;
         int o;
         optind = 1;
         while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
                 switch (o) {
                 case 'r': sysroot = optarg; break;
                 case 'j': json = true; break;
+                case 'd': deep = true; break;
                 case 'h': fputs(check_usage, stdout); return PGS_EXIT_OK;
                 default: fputs(check_usage, stderr); return PGS_EXIT_USAGE;
                 }
@@ -186,7 +189,7 @@ int cmd_check(int argc, char **argv)
         if (rc)
                 return rc;
         static struct check c;
-        c = (struct check){ .root = &root, .root_user = geteuid() == 0 };
+        c = (struct check){ .root = &root, .root_user = geteuid() == 0, .deep = deep };
         hpci_open(&c.names, &root);
         c.have_kmod = hkmod_running_kernel(&root, c.kver, sizeof(c.kver)) == 0 && hkmod_open(&c.kmod, &root, c.kver) == 0 &&
                       c.kmod.have_tree;

@@ -62,6 +62,7 @@ struct check {
         const struct pgs_root *root;
         bool amd, intel;        /* CPU vendor (/proc/cpuinfo) */
         bool virt, iommu_on, root_user;
+        bool deep;              /* --deep: list the initramfs images too */
         struct check_item items[CHECK_MAX_ITEMS];
         unsigned n_items;
         struct check_gpu gpus[CHECK_MAX_GPUS];

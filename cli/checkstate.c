@@ -17,6 +17,7 @@
 
 #include "boot-entry/kparams.h"
 #include "cli/check.h"
+#include "installers/initramfs.h"
 #include "qemu-hook/hook.h"
 #include "shared/config.h"
 #include "shared/procscan.h"
@@ -169,10 +170,23 @@ static void check_hook(struct check *c)
                   f.found ? "; the running daemon knows it" : " (the daemon reads it when it starts)");
 }
 
+/* --deep: the images themselves, listed by the generator's own lister */
+static void check_images(struct check *c)
+{
+        char why[400];
+        int rc = images_carry_early(c->root, why, sizeof(why));
+        if (rc == 1)
+                check_add(c, "pgs.images", CHECK_PASS, NULL, "%s", why);
+        else
+                check_add(c, "pgs.images", CHECK_WARN, rc == 0 ? "pgs initramfs enable (rebuilds and checks them)" : NULL, "%s", why);
+}
+
 void check_pgs_state(struct check *c)
 {
         check_config(c);
         check_early(c);
+        if (c->deep)
+                check_images(c);
         check_boot(c);
         check_hook(c);
 }

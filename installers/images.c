@@ -137,3 +137,32 @@ int verify_images(void *ud)
         }
         return bad ? -1 : 0;
 }
+
+int images_carry_early(const struct pgs_root *r, char *why, size_t size)
+{
+        struct ctx c = { .root = *r, .sysroot = sysroot_of(r) };       /* a copy: closed by the caller, not here */
+        char imgs[16][256];
+        if (!(c.g = gen_detect(&c))) {
+                snprintf(why, size, "no initramfs generator found (mkinitcpio, update-initramfs, dracut)");
+                return -ENOENT;
+        }
+        int n = list_images(&c, imgs, 16);
+        if (n <= 0) {
+                snprintf(why, size, "no %s image in /boot (%s*)", c.g->name, c.g->images[0]);
+                return -ENOENT;
+        }
+        for (int i = 0; i < n; i++) {
+                bool early, conf;
+                int rc = image_check(&c, imgs[i], &early, &conf);
+                if (rc == -ENOENT) {
+                        snprintf(why, size, "cannot look inside /%s (%s not found)", imgs[i], c.g->lister);
+                        return -ENOENT;
+                }
+                if (rc != 0 || !early) {
+                        snprintf(why, size, "/%s does not carry pgs-early (%s lists it without usr/lib/pgs/pgs-early)", imgs[i], c.g->lister);
+                        return 0;
+                }
+        }
+        snprintf(why, size, "%d %s image(s) carry pgs-early (listed with %s)", n, c.g->name, c.g->lister);
+        return 1;
+}

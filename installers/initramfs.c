@@ -49,7 +49,7 @@ int inst_err(const char *fmt, ...)
         return -1;
 }
 
-static const struct gen *detect(struct ctx *c)
+const struct gen *gen_detect(struct ctx *c)
 {
         char prog[512];
         if (fs_exists(&c->root, "etc/mkinitcpio.conf") && prog_find(&c->root, c->sysroot, "mkinitcpio", prog, sizeof(prog)))
@@ -272,7 +272,7 @@ int cmd_initramfs(int argc, char **argv)
                         inst_err("--generator '%.32s': expected mkinitcpio, dracut or initramfs-tools", gen);
                         return PGS_EXIT_USAGE;
                 }
-        } else if (!(c.g = detect(&c))) {
+        } else if (!(c.g = gen_detect(&c))) {
                 inst_err("no initramfs generator found (mkinitcpio, dracut, initramfs-tools); name one with --generator");
                 return PGS_EXIT_FAILED;
         }

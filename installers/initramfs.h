@@ -32,12 +32,18 @@ struct ctx {
 };
 
 int inst_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* the generator this root uses (initramfs.c), NULL when none is found */
+const struct gen *gen_detect(struct ctx *c);
 
 /* images.c */
 int ki_images(struct ctx *c, char names[][256], int k, int max);
 int list_images(struct ctx *c, char names[][256], int max);
 int image_check(struct ctx *c, const char *img, bool *has_early, bool *has_conf);
 void report_images(struct ctx *c, bool want);
+/* pgs check --deep: every image listed with the generator's own lister.
+ * 1 each carries pgs-early, 0 one does not (why names it), -ENOENT when it
+ * cannot tell (no generator, no image, no lister; why says which). */
+int images_carry_early(const struct pgs_root *r, char *why, size_t size);
 int verify_images(void *ud);
 
 /* underminers.c */

@@ -37,7 +37,8 @@ _pgs() {
     return
   fi
   case $cmd in
-    check|status) opts="--json --sysroot --help" ;;
+    check) opts="--json --deep --sysroot --help" ;;
+    status) opts="--json --sysroot --help" ;;
     setup) opts="--remove --dry-run --sysroot --help" ;;
     restore) opts="--dry-run --sysroot --help" ;;
     initramfs)

@@ -260,3 +260,25 @@ st() { q ".checks[] | select(.id == \"$1\") | .status"; }
   [[ "$(why passthrough)" == *"no second GPU"* ]]
   [ "$(st iommu.on)" = fail ]
 }
+
+@test "--deep lists each initramfs image with the generator's lister; without it no image is opened" {
+  machine laptop-9750h
+  mkdir -p "$R/etc/initramfs-tools" "$R/boot"
+  echo 'MODULES=most' > "$R/etc/initramfs-tools/initramfs.conf"
+  standin update-initramfs
+  standin_action lsinitramfs <<'EOS'
+cat "$1"
+EOS
+  printf 'usr/bin/modprobe\n' > "$R/boot/initrd.img-6.1.0-pgs"
+  check
+  [ -z "$(st pgs.images)" ]
+  [ ! -e "$R/calls.log" ]
+  check --deep
+  [ "$(st pgs.images)" = warn ]
+  [[ "$(q '.checks[] | select(.id == "pgs.images") | .why')" == "/boot/initrd.img-6.1.0-pgs does not carry pgs-early"* ]]
+  [ "$(cat "$R/calls.log")" = "lsinitramfs $R/boot/initrd.img-6.1.0-pgs" ]
+  printf 'usr/bin/modprobe\nusr/lib/pgs/pgs-early\netc/pgs.conf\n' > "$R/boot/initrd.img-6.1.0-pgs"
+  check --deep
+  [ "$(st pgs.images)" = pass ]
+  [[ "$(q '.checks[] | select(.id == "pgs.images") | .why')" == "1 initramfs-tools image(s) carry pgs-early (listed with lsinitramfs)" ]]
+}
