@@ -16,6 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(b, head, sizeof(head) - 1);
         memcpy(b + sizeof(head) - 1, data, size);
         fuzz_put("run/pgs/early", size && data[0] == '#' ? data : b, size && data[0] == '#' ? size : size + sizeof(head) - 1);
+        free(b);
         /* the same bytes as a journal, behind its header */
         static const char jhead[] = "# pgs-hook 1\n";
         b = malloc(sizeof(jhead) + size);
