@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "boot-entry/boot.h"
+#include "shared/cpuinfo.h"
 #include "shared/host/kmod.h"
 #include "shared/log.h"
 #include "shared/pci.h"
@@ -136,14 +137,8 @@ int desired_params(struct boot *b, const struct want *w, struct words *ret, bool
                 return fail("%s mode needs an Intel iGPU (vendor 0x8086, a display class, at 0000:00:02.0); this host has none", w->mode);
         if (w->mode) {
                 /* Intel needs intel_iommu=on; AMD's IOMMU is on by default (amd_iommu=on is not a valid value) */
-                char *cpu;
-                size_t len;
-                bool intel = true;
-                if (fs_read_file(&b->root, "proc/cpuinfo", 4 << 20, &cpu, &len) == 0) {
-                        intel = strstr(cpu, "GenuineIntel") != NULL;
-                        free(cpu);
-                }
-                if (intel)
+                struct cpuinfo ci;
+                if (cpuinfo_read(&b->root, &ci) < 0 || cpuinfo_is_intel(&ci))
                         add_word(ret, "intel_iommu=on");
                 add_word(ret, "iommu=pt");
         }

@@ -60,7 +60,7 @@ struct check_mode {
 
 struct check {
         const struct pgs_root *root;
-        bool amd, intel;        /* CPU vendor (/proc/cpuinfo) */
+        bool amd;               /* the CPU's vendor (/proc/cpuinfo): AMD, else Intel's advice */
         bool virt, iommu_on, root_user;
         bool deep;              /* --deep: list the initramfs images too */
         struct check_item items[CHECK_MAX_ITEMS];

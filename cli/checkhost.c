@@ -8,7 +8,6 @@
  *   proc/meminfo, sys/kernel/mm/hugepages/hugepages-SIZEkB/{nr,free}_hugepages */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,55 +15,18 @@
 #include <unistd.h>
 
 #include "cli/check.h"
+#include "shared/cpuinfo.h"
 #include "shared/proc.h"
 #include "shared/strutil.h"
 
-/* the first size bytes of a file (the first CPU of /proc/cpuinfo is enough) */
-static int read_head(const struct pgs_root *r, const char *path, char *buf, size_t size)
-{
-        int fd = root_openat(r, path, O_RDONLY, 0);
-        if (fd < 0)
-                return fd;
-        size_t len = 0;
-        ssize_t n;
-        while (len < size - 1 && (n = read(fd, buf + len, size - 1 - len)) > 0)
-                len += (size_t)n;
-        close(fd);
-        buf[len] = '\0';
-        return (int)len;
-}
-
-/* the value of "key<TAB>: value" in the first CPU of cpuinfo, "" when absent */
-static void cpuinfo_field(const char *info, const char *key, char *buf, size_t size)
-{
-        buf[0] = '\0';
-        for (const char *p = info; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
-                size_t k = strlen(key);
-                if (strncmp(p, key, k) || (p[k] != ' ' && p[k] != '\t' && p[k] != ':'))
-                        continue;
-                const char *v = strchr(p, ':');
-                if (!v)
-                        return;
-                v += 1 + (v[1] == ' ');
-                size_t l = strcspn(v, "\n");
-                snprintf(buf, size, "%.*s", (int)(l < size ? l : size - 1), v);
-                return;
-        }
-}
-
 static void check_cpu(struct check *c)
 {
-        static char info[16384];
-        char vendor[32], flags[8192];
-        if (read_head(c->root, "proc/cpuinfo", info, sizeof(info)) < 0)
-                info[0] = '\0';
-        cpuinfo_field(info, "vendor_id", vendor, sizeof(vendor));
-        cpuinfo_field(info, "flags", flags, sizeof(flags));
-        c->intel = !strcmp(vendor, "GenuineIntel");
-        c->amd = !strcmp(vendor, "AuthenticAMD");
+        struct cpuinfo ci = { "", "" };
+        bool readable = cpuinfo_read(c->root, &ci) == 0;
+        c->amd = cpuinfo_is_amd(&ci);
         const char *flag = c->amd ? "svm" : "vmx", *tech = c->amd ? "AMD-V (SVM)" : "VT-x";
-        c->virt = str_has_word(flags, flag, " ");
-        if (!info[0])
+        c->virt = str_has_word(ci.flags, flag, " ");
+        if (!readable)
                 check_add(c, "cpu.virtualization", CHECK_FAIL, NULL, "cannot read /proc/cpuinfo");
         else if (c->virt)
                 check_add(c, "cpu.virtualization", CHECK_PASS, NULL, "the CPU offers %s (%s)", tech, flag);
@@ -79,13 +41,14 @@ static void check_cpu(struct check *c)
                           "no /dev/kvm: the KVM module is not loaded");
 }
 
-static unsigned count_entries(const struct pgs_root *r, const char *dir, const char *prefix)
+/* how many entries a directory holds (0 when it cannot be read) */
+static unsigned count_entries(const struct pgs_root *r, const char *dir)
 {
         struct dirent **list;
         int n = fs_scandir(r, dir, &list, NULL, NULL);
         unsigned k = 0;
         for (int i = 0; i < n; i++) {
-                k += list[i]->d_name[0] != '.' && !strncmp(list[i]->d_name, prefix, strlen(prefix));
+                k += list[i]->d_name[0] != '.';
                 free(list[i]);
         }
         if (n >= 0)
@@ -121,7 +84,7 @@ static void check_iommu(struct check *c)
         char p[64], cmdline[4096] = "";
         fs_read_str(c->root, "proc/cmdline", cmdline, sizeof(cmdline));
         bool offered = fs_exists(c->root, path_fmt(p, sizeof(p), "sys/firmware/acpi/tables/%s", table));
-        unsigned groups = count_entries(c->root, "sys/kernel/iommu_groups", "");
+        unsigned groups = count_entries(c->root, "sys/kernel/iommu_groups");
         c->iommu_on = groups > 0;
         if (offered)
                 check_add(c, "iommu.firmware", CHECK_PASS, NULL, "the firmware describes an IOMMU (ACPI %s table)", table);
@@ -175,12 +138,14 @@ static void check_smt(struct check *c)
 /* MemTotal in KiB, 0 when unknown */
 static uint64_t mem_total_kib(const struct pgs_root *r)
 {
-        char buf[512];
+        char *text = NULL;
+        size_t len;
         uint64_t kib = 0;
-        if (read_head(r, "proc/meminfo", buf, sizeof(buf)) > 0) {
-                const char *p = strstr(buf, "MemTotal:");
+        if (fs_read_file(r, "proc/meminfo", 64 * 1024, &text, &len) == 0) {
+                const char *p = strstr(text, "MemTotal:");
                 if (p)
                         kib = strtoull(p + 9, NULL, 10);
+                free(text);
         }
         return kib;
 }

@@ -71,19 +71,20 @@ static void sum_line(struct vm_sum *v, const char *l)
 /* the CPUs an exclusion record keeps for this domain ("holder UUID excl=LIST") */
 static void find_cpus(const struct pgs_root *r, struct vm_sum *v)
 {
+        char pat[64];
+        snprintf(pat, sizeof(pat), "holder %s excl=", v->uuid);
         struct dirent **list;
         int n = fs_scandir(r, "run/pgs/shared", &list, NULL, NULL);
         for (int i = 0; i < n; i++) {
-                char p[300], *rec = NULL, pat[64];
+                char p[300], *rec = NULL;
                 size_t len;
-                snprintf(pat, sizeof(pat), "holder %s excl=", v->uuid);
                 if (!v->cpus[0] && list[i]->d_name[0] != '.' &&
                     fs_read_file(r, path_fmt(p, sizeof(p), "run/pgs/shared/%s", list[i]->d_name), 1 << 20, &rec, &len) == 0) {
                         const char *h = strstr(rec, pat);
                         if (h)
                                 snprintf(v->cpus, sizeof(v->cpus), "%.*s", (int)strcspn(h + strlen(pat), "\n"), h + strlen(pat));
+                        free(rec);
                 }
-                free(rec);
                 free(list[i]);
         }
         if (n >= 0)

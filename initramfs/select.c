@@ -5,24 +5,17 @@
  * holding anything else (but a PCI bridge or a device already on vfio-pci)
  * is refused whole. Reads only (see plan.c). */
 #include "initramfs/early.h"
+#include "shared/cpuinfo.h"
 
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* for the IOMMU hint only (read when a device has no group, never otherwise) */
 static bool cpu_is_amd(struct early_ctx *c)
 {
-        char buf[512];
-        int fd = root_openat(c->root, "proc/cpuinfo", O_RDONLY, 0);
-        if (fd < 0)
-                return false;
-        ssize_t n = read(fd, buf, sizeof(buf) - 1);
-        close(fd);
-        buf[n > 0 ? n : 0] = '\0';
-        return strstr(buf, "AuthenticAMD") != NULL;
+        struct cpuinfo ci;
+        return cpuinfo_read(c->root, &ci) == 0 && cpuinfo_is_amd(&ci);
 }
 
 /* Select one device for binding; refusals that concern the device itself. */
