@@ -227,9 +227,9 @@ install: $(B)/pgs-early $(B)/pgs $(B)/pgs-qemu-hook $(B)/pgs-qemu-hook-xml insta
 	install -D -m 0644 docs/man/pgs.conf.5 $(DESTDIR)$(MANDIR)/man5/pgs.conf.5
 	install -D -m 0644 docs/man/pgs-early.8 $(DESTDIR)$(MANDIR)/man8/pgs-early.8
 	install -D -m 0644 docs/man/pgs-qemu-hook.8 $(DESTDIR)$(MANDIR)/man8/pgs-qemu-hook.8
-	install -D -m 0644 installers/completion/pgs.bash $(DESTDIR)$(BASHCOMPDIR)/pgs
+	install -D -m 0644 $(B)/installers/completion/pgs.bash $(DESTDIR)$(BASHCOMPDIR)/pgs
 	ln -sf pgs $(DESTDIR)$(BASHCOMPDIR)/pgs-early
-	install -D -m 0644 installers/completion/_pgs $(DESTDIR)$(ZSHCOMPDIR)/_pgs
+	install -D -m 0644 $(B)/installers/completion/_pgs $(DESTDIR)$(ZSHCOMPDIR)/_pgs
 	@if [ ! -e $(DESTDIR)$(SYSCONFDIR)/pgs.conf ]; then \
 		install -d $(DESTDIR)$(SYSCONFDIR); \
 		install -m 0644 docs/pgs.conf.example $(DESTDIR)$(SYSCONFDIR)/pgs.conf; \
