@@ -333,7 +333,7 @@ static int finish(const struct request *q, const struct words *add, const struct
         return rc;
 }
 
-static int boot_run(int argc, char **argv)
+static int boot_run(int argc, char **argv, struct edit_report *rep)
 {
         struct request q;
         int rc = parse_options(argc, argv, &q);
@@ -343,6 +343,7 @@ static int boot_run(int argc, char **argv)
                 return PGS_EXIT_USAGE;
         if ((rc = open_boot(&q)))
                 return rc;
+        b.plan.report = rep;
         if (resolve_want(&q) < 0)
                 return PGS_EXIT_USAGE;
         _cleanup_words_ struct words want = { 0 }, add = { 0 }, rm = { 0 }, owned = { 0 };
@@ -369,10 +370,25 @@ static int boot_run(int argc, char **argv)
         return finish(&q, &add, &rm);
 }
 
+bool boot_recorded(const struct pgs_root *r, char *mode, size_t msize, char *hp, size_t hsize)
+{
+        struct boot t = { .root = *r };         /* a copy: closed by the caller */
+        state_load(&t);
+        snprintf(mode, msize, "%s", t.st.mode);
+        snprintf(hp, hsize, "%s", t.st.hugepages);
+        words_free(&t.st.params);
+        words_free(&t.st.flags);
+        return t.have_state;
+}
+
 int cmd_boot(int argc, char **argv)
 {
+        return boot_command(argc, argv, NULL);
+}
+int boot_command(int argc, char **argv, struct edit_report *rep)
+{
         b.root.fd = -1;
-        int rc = boot_run(argc, argv);
+        int rc = boot_run(argc, argv, rep);
         /* what the run opened and planned goes with it (a caller may run it again) */
         root_close(&b.root);
         edit_free(&b.plan);

@@ -94,5 +94,12 @@ int uki_plan(struct boot *b, const struct words *add, const struct words *rm);
 bool nixos_detect(struct boot *b);
 int nixos_read(struct boot *b);
 
+/* `pgs boot`, for pgs setup: argv as cmd_boot's; rep (may be NULL) gets what
+ * its plan changed */
+int boot_command(int argc, char **argv, struct edit_report *rep);
+/* boot.c, for pgs setup: whether /var/lib/pgs/boot exists, and the mode and
+ * hugepages ("" when none) its last apply asked for */
+bool boot_recorded(const struct pgs_root *r, char *mode, size_t msize, char *hp, size_t hsize);
+
 /* mode.c: the parameters a request needs, checked against this host */
 int desired_params(struct boot *b, const struct want *w, struct words *ret, bool *ret_kvmgt);

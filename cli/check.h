@@ -16,6 +16,7 @@
 
 #include "shared/host/kmod.h"
 #include "shared/host/pcinames.h"
+#include "shared/config.h"
 #include "shared/pci.h"
 #include "shared/root.h"
 
@@ -73,6 +74,22 @@ struct check {
         bool have_kmod;         /* the running kernel's modules can be read */
         char kver[128];
 };
+
+/* pgs-early's plan (checkgpu.c), run dry on r for a bind list (NULL: the
+ * configured one, else the default below): how many devices it would give
+ * to vfio-pci, the first, or why none. pgs check and pgs setup both judge
+ * passthrough by it. Returns early_plan's result. */
+struct passthrough_verdict {
+        unsigned going;
+        char first[PCI_ADDR_STR];
+        bool already;           /* the first is on vfio-pci already */
+        char why[400];          /* when none goes: pgs-early's reason */
+};
+int passthrough_plan(const struct pgs_root *r, const struct bind_list *bind, struct passthrough_verdict *ret);
+/* what pgs setup --mode passthrough writes without --gpu: auto, and each
+ * discrete 3D controller (which auto, going by boot_vga, never picks) by its
+ * address */
+void passthrough_default_bind(const struct pgs_root *r, struct bind_list *ret);
 
 /* One requirement's verdict; fix may be NULL. */
 void check_add(struct check *c, const char *id, enum check_status st, const char *fix, const char *fmt, ...)

@@ -148,57 +148,85 @@ static bool have_second_gpu(const struct check *c)
         return false;
 }
 
-/* pgs-early's own plan, run dry: the configured bind list, else auto */
-static void judge_passthrough(struct check *c)
+void passthrough_default_bind(const struct pgs_root *r, struct bind_list *ret)
 {
-        struct check_mode *m = &c->passthrough;
+        *ret = (struct bind_list){ .set = true, .n = 1 };
+        bind_item_parse("auto", &ret->v[0]);
+        struct pci_addr *a;
+        size_t n;
+        if (pci_addr_list(r, &a, &n) < 0)
+                return;
+        for (size_t i = 0; i < n && ret->n < PGS_MAX_BIND; i++) {
+                struct pci_dev d;
+                char name[PCI_ADDR_STR];
+                if (pci_dev_read(r, &a[i], &d) == 0 && pci_dev_class16(&d) == PCI_CLASS_3D && !pci_dev_integrated(r, &d))
+                        bind_item_parse(pci_addr_fmt(&a[i], name), &ret->v[ret->n++]);
+        }
+        free(a);
+}
+
+int passthrough_plan(const struct pgs_root *r, const struct bind_list *bind, struct passthrough_verdict *ret)
+{
         struct pgs_log quiet;
-        log_init_stderr(&quiet, "pgs check");
+        log_init_stderr(&quiet, "pgs");
         quiet.max_level = -1;
-        struct early_ctx e = { .root = (struct pgs_root *)c->root, .log = &quiet, .dry_run = true };
-        bool on = early_load_config(&e);
-        if (!on || !e.conf.bind.set || !e.conf.bind.n) {
-                /* what pgs setup --mode passthrough would write: auto, and a
-                 * discrete 3D controller (which auto, going by boot_vga,
-                 * never picks) by its address */
-                e.conf.bind = (struct bind_list){ .set = true, .n = 1 };
-                bind_item_parse("auto", &e.conf.bind.v[0]);
-                for (unsigned i = 0; i < c->n_gpus && e.conf.bind.n < PGS_MAX_BIND; i++)
-                        if (!strcmp(c->gpus[i].kind, "3d") && !c->gpus[i].integrated)
-                                bind_item_parse(c->gpus[i].dev.name, &e.conf.bind.v[e.conf.bind.n++]);
+        struct early_ctx e = { .root = (struct pgs_root *)r, .log = &quiet, .dry_run = true };
+        *ret = (struct passthrough_verdict){ 0 };
+        if (bind) {
+                e.conf.bind = *bind;
+        } else {
+                bool on = early_load_config(&e);
+                if (!on || !e.conf.bind.set || !e.conf.bind.n)
+                        passthrough_default_bind(r, &e.conf.bind);
         }
         int rc = early_plan(&e);
         const struct early_dev *first = NULL, *refused = NULL;
-        unsigned going = 0;
         for (size_t i = 0; rc == 0 && i < e.n_out; i++) {
                 const struct early_dev *d = &e.out[i];
                 if (d->state == ST_BIND || d->state == ST_ALREADY)
-                        first = first ? first : d, going++;
+                        first = first ? first : d, ret->going++;
                 else if (d->state == ST_REFUSED && !refused)
                         refused = d;
         }
+        if (first) {
+                snprintf(ret->first, sizeof(ret->first), "%s", first->dev.name);
+                ret->already = first->state == ST_ALREADY;
+        } else {
+                const struct early_note *nt = NULL;
+                for (size_t i = 0; i < e.n_notes && !nt; i++)
+                        nt = e.notes[i].kind == NOTE_REFUSE ? &e.notes[i] : NULL;
+                if (rc < 0)
+                        snprintf(ret->why, sizeof(ret->why), "the PCI devices cannot be listed: %s", strerror(-rc));
+                else if (nt)
+                        snprintf(ret->why, sizeof(ret->why), "%s", nt->msg);
+                else if (refused)
+                        snprintf(ret->why, sizeof(ret->why), "%s: %s", refused->dev.name, refused->why);
+                else
+                        snprintf(ret->why, sizeof(ret->why), "pgs-early would bind nothing");
+        }
+        early_free(&e);
+        return rc;
+}
+
+/* pgs-early's own plan, run dry: the configured bind list, else what pgs
+ * setup --mode passthrough would write */
+static void judge_passthrough(struct check *c)
+{
+        struct check_mode *m = &c->passthrough;
+        struct passthrough_verdict v;
+        passthrough_plan(c->root, NULL, &v);
         if (!c->virt)
                 why_add(m, "CPU virtualization is off (cpu.virtualization)");
         if (!c->iommu_on)
                 why_add(m, "no IOMMU: vfio-pci cannot give a device to a VM (iommu.on)");
         if (!have_second_gpu(c))
                 why_add(m, "no second GPU: %s", c->n_gpus ? "the only GPU is the one the host displays on" : "this machine shows no GPU at all");
-        else if (c->iommu_on && !going) {
-                const struct early_note *nt = NULL;
-                for (size_t i = 0; i < e.n_notes && !nt; i++)
-                        nt = e.notes[i].kind == NOTE_REFUSE ? &e.notes[i] : NULL;
-                if (nt)
-                        why_add(m, "%s", nt->msg);
-                else if (refused)
-                        why_add(m, "%s: %s", refused->dev.name, refused->why);
-                else
-                        why_add(m, "pgs-early would bind nothing");
-        }
-        m->possible = !m->why[0] && going;
+        else if (c->iommu_on && !v.going)
+                why_add(m, "%s", v.why);
+        m->possible = !m->why[0] && v.going;
         if (m->possible)
-                snprintf(m->why, sizeof(m->why), "pgs-early would give %s to the VM%s (%u device(s) of its IOMMU group)", first->dev.name,
-                         first->state == ST_ALREADY ? ", and already has" : "", going);
-        early_free(&e);
+                snprintf(m->why, sizeof(m->why), "pgs-early would give %s to the VM%s (%u device(s) of its IOMMU group)", v.first,
+                         v.already ? ", and already has" : "", v.going);
 }
 
 static const struct check_gpu *intel_igpu(const struct check *c)

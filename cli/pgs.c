@@ -13,7 +13,7 @@ static const struct pgs_command commands[] = {
         { "boot", "kernel parameters for a mode, on this system's bootloader (show, apply, revert)", cmd_boot },
         { "initramfs", "pgs-early in this system's initramfs (status, enable, disable)", cmd_initramfs },
         { "restore", "undo what the libvirt hook left behind for a domain that was never released", cmd_restore },
-        { "setup", "install the libvirt hook (/etc/libvirt/hooks/qemu or qemu.d/pgs)", cmd_setup },
+        { "setup", "set this host up for a mode in one step (--undo takes it back; hook: the libvirt hook only)", cmd_setup },
         { "status", "what pgs did at boot (/run/pgs/early) and what the devices are on now", cmd_status },
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -28,12 +28,13 @@
 #include "installers/initramfs.h"
 
 static const struct gen gens[] = {
-        { "mkinitcpio", true, "etc/mkinitcpio.conf", { "mkinitcpio", "-P", NULL }, "lsinitcpio", { "initramfs-", NULL } },
+        { "mkinitcpio", true, "etc/mkinitcpio.conf", { "mkinitcpio", "-P", NULL }, "lsinitcpio", { "initramfs-", NULL },
+          "usr/lib/initcpio/install/pgs" },
         { "initramfs-tools", false, "etc/initramfs-tools/conf.d/pgs", { "update-initramfs", "-u", "-k", "all", NULL }, "lsinitramfs",
-          { "initrd.img-", NULL } },
+          { "initrd.img-", NULL }, "usr/share/initramfs-tools/hooks/pgs" },
         /* dracut names its images initrd.img-KVER on Debian/Ubuntu, initramfs-KVER.img on Fedora/Arch */
         { "dracut", true, "etc/dracut.conf.d/90-pgs.conf", { "dracut", "--regenerate-all", "--force", NULL }, "lsinitrd",
-          { "initramfs-", "initrd.img-", NULL } },
+          { "initramfs-", "initrd.img-", NULL }, "usr/lib/dracut/modules.d/90pgs/module-setup.sh" },
 };
 
 static const char *const itools_owned = "# written by pgs initramfs enable: include pgs-early in the image\nPGS=y\n";
@@ -134,6 +135,17 @@ static int is_enabled(struct ctx *c, char *why, size_t size)
         }
         free(t);
         return on;
+}
+
+const struct gen *initramfs_state(const struct pgs_root *r, int *ret_on, char *why, size_t size)
+{
+        struct ctx c = { .root = *r, .sysroot = sysroot_of(r) };       /* a copy: closed by the caller */
+        if (!(c.g = gen_detect(&c))) {
+                snprintf(why, size, "no initramfs generator found (mkinitcpio, update-initramfs, dracut)");
+                return NULL;
+        }
+        *ret_on = is_enabled(&c, why, size);
+        return c.g;
 }
 
 /* the configuration change, on the plan's copy of the generator's file */
@@ -238,6 +250,11 @@ static const char usage[] =
 
 int cmd_initramfs(int argc, char **argv)
 {
+        return initramfs_command(argc, argv, NULL);
+}
+
+int initramfs_command(int argc, char **argv, struct edit_report *rep)
+{
         static const struct option opts[] = {
                 { "dry-run", no_argument, NULL, 'n' }, { "generator", required_argument, NULL, 'g' },
                 SYSROOT_OPTION, { "help", no_argument, NULL, 'h' }, { 0 },
@@ -293,6 +310,7 @@ int cmd_initramfs(int argc, char **argv)
         }
         c.want = !strcmp(sub, "enable");
         edit_init(&c.plan, &c.root, "pgs initramfs");
+        c.plan.report = rep;
         c.plan.dry_run = dry_run;
         c.plan.short_names = true;
         c.plan.timeout_ms = GEN_TIMEOUT_MS;

@@ -20,6 +20,7 @@ struct gen {
         const char *regen[ARGV_MAX];    /* the distribution's rebuild command, NULL-terminated */
         const char *lister;             /* lists an image's files */
         const char *images[3];          /* image name prefixes in /boot, NULL-terminated */
+        const char *hook;               /* pgs's own hook for it, as make install or a package puts it */
 };
 
 struct ctx {
@@ -34,6 +35,14 @@ struct ctx {
 int inst_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* the generator this root uses (initramfs.c), NULL when none is found */
 const struct gen *gen_detect(struct ctx *c);
+
+/* `pgs initramfs`, for pgs setup: argv as cmd_initramfs's; rep (may be NULL)
+ * gets what its plan changed */
+int initramfs_command(int argc, char **argv, struct edit_report *rep);
+/* pgs setup: this root's generator (NULL: none found, why says so) and
+ * whether pgs is enabled in its configuration (*ret_on 1, 0; -1 when the
+ * file cannot be read, why says so) */
+const struct gen *initramfs_state(const struct pgs_root *r, int *ret_on, char *why, size_t size);
 
 /* images.c */
 int ki_images(struct ctx *c, char names[][256], int k, int max);

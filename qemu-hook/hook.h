@@ -50,3 +50,9 @@ extern const struct journal_ops hook_journal_ops;
  * is not; the daemon that runs the hooks here ("virtqemud" or "libvirtd") */
 const char *hook_installed_at(const struct pgs_root *r);
 const char *hook_daemon_name(const struct pgs_root *r);
+/* setup.c, for pgs setup (cli/setup.c): link the hook or, remove, take it
+ * away; *changed says whether that was (in a dry run: would be) done.
+ * PGS_EXIT_OK or PGS_EXIT_FAILED (said why). cmd_setup_hook is `pgs setup
+ * hook [--remove] [--dry-run]`, argv[0] "hook". */
+int hook_link(const struct pgs_root *r, bool remove, bool dry, bool *changed);
+int cmd_setup_hook(int argc, char **argv);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* qemu-hook/setup.c — `pgs setup [--remove] [--dry-run]`: install pgs-qemu-hook
+/* qemu-hook/setup.c — `pgs setup hook [--remove] [--dry-run]`: install pgs-qemu-hook
  * as libvirt's qemu hook. /etc/libvirt/hooks/qemu when it is free (or already
  * pgs's); /etc/libvirt/hooks/qemu.d/pgs when another hook owns qemu (libvirt
  * runs every executable in qemu.d/). A daemon started without hooks never
@@ -50,14 +50,74 @@ const char *hook_daemon_name(const struct pgs_root *r)
         return modular ? "virtqemud" : "libvirtd";
 }
 
-int cmd_setup(int argc, char **argv)
+/* The hook linked (or, remove, taken away) on r; *changed says whether it
+ * was (in a dry run: would be). Messages on stdout, errors on stderr. */
+int hook_link(const struct pgs_root *r, bool remove, bool dry, bool *changed)
+{
+        const char *main_hook = "etc/libvirt/hooks/qemu", *dropin = "etc/libvirt/hooks/qemu.d/pgs", *dmn = hook_daemon_name(r);
+        bool main_taken = fs_lexists(r, main_hook) && !is_ours(r, main_hook);
+        *changed = false;
+        if (remove) {
+                const char *paths[] = { main_hook, dropin };
+                for (int i = 0; i < 2; i++)
+                        if (is_ours(r, paths[i])) {
+                                printf("%s /%s\n", dry ? "would remove" : "removing", paths[i]);
+                                int e = dry ? 0 : fs_unlink(r, paths[i]);
+                                if (e < 0) {
+                                        log_stderr("pgs setup", "/%s: %s", paths[i], strerror(-e));
+                                        return PGS_EXIT_FAILED;
+                                }
+                                *changed = true;
+                        }
+                if (!*changed)
+                        puts("pgs setup: the pgs hook is not installed");
+                else if (!dry)
+                        printf("pgs setup: restart %s once so that it forgets the hook (systemctl restart %s)\n", dmn, dmn);
+                return PGS_EXIT_OK;
+        }
+        const char *target = main_taken ? dropin : main_hook;
+        if (is_ours(r, target)) {
+                printf("pgs setup: /%s is already pgs-qemu-hook\n", target);
+                return PGS_EXIT_OK;
+        }
+        if (main_taken)
+                printf("/%s belongs to another hook; libvirt also runs every program in qemu.d/\n", main_hook);
+        if (fs_lexists(r, target)) {
+                log_stderr("pgs setup", "/%s exists and is not pgs's; not replacing it", target);
+                return PGS_EXIT_FAILED;
+        }
+        printf("%s /%s -> %s\n", dry ? "would link" : "linking", target, HOOK_TARGET);
+        *changed = true;
+        if (dry)
+                return PGS_EXIT_OK;
+        int rc = fs_mkdir_p(r, main_taken ? "etc/libvirt/hooks/qemu.d" : "etc/libvirt/hooks", 0755);
+        if (rc == 0)
+                rc = fs_symlink(r, HOOK_TARGET, target);
+        if (rc < 0) {
+                *changed = false;
+                log_stderr("pgs setup", "/%s: %s", target, strerror(-rc));
+                return PGS_EXIT_FAILED;
+        }
+        printf("pgs setup: restart %s once: a daemon started without this hook never notices it (systemctl restart %s)\n", dmn, dmn);
+        return PGS_EXIT_OK;
+}
+
+static const char hook_usage[] =
+        "Usage: pgs setup hook [--remove] [--dry-run] [--sysroot DIR]\n"
+        "\n"
+        "Install pgs-qemu-hook as libvirt's qemu hook: /etc/libvirt/hooks/qemu when\n"
+        "it is free, else /etc/libvirt/hooks/qemu.d/pgs. --remove takes it away.\n"
+        "(pgs setup --mode does this as one of its steps.)\n";
+
+/* `pgs setup hook`: argv[0] is "hook" */
+int cmd_setup_hook(int argc, char **argv)
 {
         static const struct option opts[] = {
                 SYSROOT_OPTION, { "dry-run", no_argument, NULL, 'n' },
                 { "remove", no_argument, NULL, 'x' }, { "help", no_argument, NULL, 'h' }, { 0 },
         };
         const char *sysroot = NULL;
-        bool dry = false, remove = false;
+        bool dry = false, remove = false, changed;
         int o;
         optind = 1;
         while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -65,65 +125,18 @@ int cmd_setup(int argc, char **argv)
                 case 'r': sysroot = optarg; break;
                 case 'n': dry = true; break;
                 case 'x': remove = true; break;
-                case 'h':
-                        puts("Usage: pgs setup [--remove] [--dry-run] [--sysroot DIR]\n\n"
-                             "Install pgs-qemu-hook as libvirt's qemu hook: /etc/libvirt/hooks/qemu when\n"
-                             "it is free, else /etc/libvirt/hooks/qemu.d/pgs. --remove takes it away.");
-                        return PGS_EXIT_OK;
-                default:
-                        fputs("Usage: pgs setup [--remove] [--dry-run] [--sysroot DIR]\n", stderr);
-                        return PGS_EXIT_USAGE;
+                case 'h': fputs(hook_usage, stdout); return PGS_EXIT_OK;
+                default: fputs(hook_usage, stderr); return PGS_EXIT_USAGE;
                 }
         }
         if (optind != argc) {
-                log_stderr("pgs setup", "unexpected '%.64s': setup takes no other words", argv[optind]);
+                log_stderr("pgs setup hook", "unexpected '%.64s': it takes no other words", argv[optind]);
                 return PGS_EXIT_USAGE;
         }
         struct pgs_root r;
         if (sysroot_open(&r, "pgs setup", sysroot))
                 return PGS_EXIT_USAGE;
-        const char *main_hook = "etc/libvirt/hooks/qemu", *dropin = "etc/libvirt/hooks/qemu.d/pgs", *dmn = hook_daemon_name(&r);
-        bool main_taken = fs_lexists(&r, main_hook) && !is_ours(&r, main_hook);
-        if (remove) {
-                int n = 0;
-                const char *paths[] = { main_hook, dropin };
-                for (int i = 0; i < 2; i++)
-                        if (is_ours(&r, paths[i])) {
-                                printf("%s /%s\n", dry ? "would remove" : "removing", paths[i]);
-                                int e = dry ? 0 : fs_unlink(&r, paths[i]);
-                                if (e < 0) {
-                                        log_stderr("pgs setup", "/%s: %s", paths[i], strerror(-e));
-                                        return PGS_EXIT_FAILED;
-                                }
-                                n++;
-                        }
-                if (!n)
-                        puts("pgs setup: the pgs hook is not installed");
-                else if (!dry)
-                        printf("pgs setup: restart %s once so that it forgets the hook (systemctl restart %s)\n", dmn, dmn);
-                return PGS_EXIT_OK;
-        }
-        const char *target = main_taken ? dropin : main_hook;
-        if (is_ours(&r, target)) {
-                printf("pgs setup: /%s is already pgs-qemu-hook\n", target);
-                return PGS_EXIT_OK;
-        }
-        if (main_taken)
-                printf("/%s belongs to another hook; libvirt also runs every program in qemu.d/\n", main_hook);
-        if (fs_lexists(&r, target)) {
-                log_stderr("pgs setup", "/%s exists and is not pgs's; not replacing it", target);
-                return PGS_EXIT_FAILED;
-        }
-        printf("%s /%s -> %s\n", dry ? "would link" : "linking", target, HOOK_TARGET);
-        if (dry)
-                return PGS_EXIT_OK;
-        int rc = fs_mkdir_p(&r, main_taken ? "etc/libvirt/hooks/qemu.d" : "etc/libvirt/hooks", 0755);
-        if (rc == 0)
-                rc = fs_symlink(&r, HOOK_TARGET, target);
-        if (rc < 0) {
-                log_stderr("pgs setup", "/%s: %s", target, strerror(-rc));
-                return PGS_EXIT_FAILED;
-        }
-        printf("pgs setup: restart %s once: a daemon started without this hook never notices it (systemctl restart %s)\n", dmn, dmn);
-        return PGS_EXIT_OK;
+        int rc = hook_link(&r, remove, dry, &changed);
+        root_close(&r);
+        return rc;
 }

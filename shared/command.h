@@ -22,4 +22,4 @@ int cmd_status(int argc, char **argv);     /* cli/status.c */
 int cmd_boot(int argc, char **argv);       /* boot-entry/boot.c */
 int cmd_initramfs(int argc, char **argv);  /* installers/initramfs.c */
 int cmd_restore(int argc, char **argv);    /* qemu-hook/restore.c */
-int cmd_setup(int argc, char **argv);      /* qemu-hook/setup.c */
+int cmd_setup(int argc, char **argv);      /* cli/setup.c (its hook step: qemu-hook/setup.c) */

@@ -187,7 +187,7 @@ static int cmd_run(const struct edit_plan *p, struct edit_cmd *c)
 
 void edit_print(const struct edit_plan *p)
 {
-        for (size_t i = 0; i < p->n_files; i++) {
+        for (size_t i = 0; i < p->n_files && !(p->report && p->report->diffs_shown); i++) {
                 const struct edit_file *e = &p->files[i];
                 if (!edit_changes(e))
                         continue;
@@ -300,9 +300,19 @@ static int roll_back(struct edit_plan *p, const struct edit_file *rec, size_t do
         return PGS_EXIT_FAILED;
 }
 
+static void tally(const struct edit_plan *p)
+{
+        if (!p->report)
+                return;
+        for (size_t i = 0; i < p->n_files; i++)
+                p->report->changes += edit_changes(&p->files[i]);
+        p->report->changes += (unsigned)p->n_cmds;
+}
+
 int edit_execute(struct edit_plan *p)
 {
         edit_print(p);
+        tally(p);
         if (p->dry_run)
                 return PGS_EXIT_OK;
         const struct edit_file *rec = p->record ? edit_find(p, p->record) : NULL;

@@ -39,8 +39,16 @@ struct edit_cmd {
         char text[600];         /* argv as one line, for messages */
 };
 
+/* A caller that runs several commands as the steps of one (pgs setup) hands
+ * each command one of these, which its plan fills in. */
+struct edit_report {
+        unsigned changes;       /* files changed and commands run (in a dry run: that would be) */
+        bool diffs_shown;       /* the caller showed them (the command's dry run): print only the commands */
+};
+
 struct edit_plan {
         const struct pgs_root *root;
+        struct edit_report *report;     /* NULL, or the caller's (edit_report above) */
         const char *sysroot;    /* sysroot_of(root): NULL for / */
         const char *who;        /* "pgs boot": the prefix of its messages */
         bool dry_run;
@@ -80,6 +88,7 @@ void edit_cmd_env(struct edit_cmd *c, const char *fmt, ...) __attribute__((forma
 /* the diff of every changed file (the record too); in a dry run, the
  * commands as "would run: …" */
 void edit_print(const struct edit_plan *p);
+
 /* edit_print, then (not in a dry run) carry the plan out. Returns
  * PGS_EXIT_OK or PGS_EXIT_FAILED (every file put back, said why). */
 int edit_execute(struct edit_plan *p);

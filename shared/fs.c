@@ -336,15 +336,26 @@ int fs_symlink(const struct pgs_root *r, const char *target, const char *path)
         return rc;
 }
 
-int fs_unlink(const struct pgs_root *r, const char *path)
+/* unlinkat(2) under the root: a file, or (AT_REMOVEDIR) an empty directory */
+static int unlink_in_root(const struct pgs_root *r, const char *path, int flags)
 {
         char base[256];
         int d = root_resolve_parent(r, path, base, sizeof(base));
         if (d < 0)
                 return d;
-        int rc = unlinkat(d, base, 0) < 0 ? -errno : 0;
+        int rc = unlinkat(d, base, flags) < 0 ? -errno : 0;
         close(d);
         return rc;
+}
+
+int fs_unlink(const struct pgs_root *r, const char *path)
+{
+        return unlink_in_root(r, path, 0);
+}
+
+int fs_rmdir(const struct pgs_root *r, const char *path)
+{
+        return unlink_in_root(r, path, AT_REMOVEDIR);
 }
 
 static bool one_component(const char *name)

@@ -68,6 +68,7 @@ struct dirent;
 int fs_access(const struct pgs_root *r, const char *path, int mode);
 int fs_stat(const struct pgs_root *r, const char *path, struct stat *ret);
 int fs_unlink(const struct pgs_root *r, const char *path);
+int fs_rmdir(const struct pgs_root *r, const char *path);         /* an empty directory */
 bool fs_lexists(const struct pgs_root *r, const char *path);
 int fs_lstat(const struct pgs_root *r, const char *path, struct stat *ret);   /* the name itself */    /* the name itself, a dangling link too */
 int fs_symlink(const struct pgs_root *r, const char *target, const char *path);

@@ -18,7 +18,7 @@ _pgs() {
   local i cmd="" sub="" opts=""
   for ((i = 1; i < COMP_CWORD; i++)); do
     case ${COMP_WORDS[i]} in
-      --sysroot|--mode|--vfs|--driver|--hugepages|--isolate|--loader|--generator) ((i++)) ;;
+      --sysroot|--mode|--vfs|--driver|--hugepages|--isolate|--loader|--generator|--gpu) ((i++)) ;;
       -*) ;;
       *) if [ -z "$cmd" ]; then cmd=${COMP_WORDS[i]}; elif [ -z "$sub" ]; then sub=${COMP_WORDS[i]}; fi ;;
     esac
@@ -30,6 +30,7 @@ _pgs() {
     --hugepages) COMPREPLY=($(compgen -W "1G: 2M: none" -- "$cur")); compopt -o nospace 2>/dev/null; return ;;
     --loader) COMPREPLY=($(compgen -W "grub bls systemd-boot kernelstub uki nixos" -- "$cur")); return ;;
     --generator) COMPREPLY=($(compgen -W "mkinitcpio dracut initramfs-tools" -- "$cur")); return ;;
+    --gpu) _pgs_pci class; return ;;
     --vfs|--isolate) return ;;
   esac
   if [ -z "$cmd" ]; then
@@ -39,7 +40,10 @@ _pgs() {
   case $cmd in
     check) opts="--json --deep --sysroot --help" ;;
     status) opts="--json --sysroot --help" ;;
-    setup) opts="--remove --dry-run --sysroot --help" ;;
+    setup)
+      if [ "$sub" = hook ]; then opts="--remove --dry-run --sysroot --help"
+      elif [ -z "$sub" ] && [[ $cur != -* ]]; then COMPREPLY=($(compgen -W "hook" -- "$cur")); return
+      else opts="--mode --gpu --vfs --hugepages --dry-run --json --undo --sysroot --help"; fi ;;
     restore) opts="--dry-run --sysroot --help" ;;
     initramfs)
       [ -z "$sub" ] && [[ $cur != -* ]] && { COMPREPLY=($(compgen -W "status enable disable" -- "$cur")); return; }

@@ -9,7 +9,7 @@ PGS=$TOP/build/pgs
 @test "every command refuses a --sysroot that does not open the same way: named, why, exit 64, before or after the command" {
   local missing=$BATS_TEST_TMPDIR/no/such/root file=$BATS_TEST_TMPDIR/afile
   touch "$file"
-  for c in "status" "boot show" "initramfs status" "restore" "setup --dry-run"; do
+  for c in "status" "boot show" "initramfs status" "restore" "setup --mode passthrough --dry-run" "setup --undo" "setup hook --dry-run" "check"; do
     run "$PGS" $c --sysroot "$missing"
     [ "$status" -eq 64 ]
     [ "$output" = "pgs ${c%% *}: --sysroot $missing: No such file or directory" ]
@@ -44,6 +44,10 @@ PGS=$TOP/build/pgs
   }
   [ "$(comp pgs bo)" = boot ]
   [ "$(comp pgs c)" = check ]
+  [ "$(comp pgs setup h)" = hook ]
+  [ "$(comp pgs setup --u)" = --undo ]
+  [ "$(comp pgs setup hook --r)" = --remove ]
+  [ "$(comp pgs setup --mode s)" = sriov ]
   [ "$(comp pgs boot a)" = apply ]
   [ "$(comp pgs boot apply --mode s)" = sriov ]
   [ "$(comp pgs --sysroot /tmp st)" = status ]

@@ -83,3 +83,40 @@ standin_action() {
   { echo '#!/bin/bash'; cat; } > "$R/.standin/$1.action"
   chmod +x "$R/.standin/$1.action"
 }
+
+# gen_standins mkinitcpio|dracut|initramfs-tools — the generator's stock
+# configuration in $R, and strict stand-ins for it and its lister: the
+# generator "builds" /boot/IMAGE as a file list, with pgs's files when its
+# configuration enables pgs; the lister prints it. Builds the image once.
+declare -gA GEN_ARGS=([mkinitcpio]="-P" [dracut]="--regenerate-all --force" [update-initramfs]="-u -k all")
+gen_standins() {
+  mkdir -p "$R/boot"
+  case $1 in
+    mkinitcpio)
+      cat > "$R/etc/mkinitcpio.conf" <<'EOC'
+# vim:set ft=sh
+MODULES=()
+BINARIES=()
+FILES=()
+HOOKS=(base udev autodetect microcode modconf kms keyboard keymap consolefont block filesystems fsck)
+#COMPRESSION="zstd"
+EOC
+      gen=mkinitcpio lister=lsinitcpio img=initramfs-linux.img
+      on='[[ " $(. "$PGS_SYSROOT/etc/mkinitcpio.conf"; echo "${HOOKS[*]}") " == *" pgs "* ]]' ;;
+    dracut)
+      mkdir -p "$R/etc/dracut.conf.d"; : > "$R/etc/dracut.conf"
+      gen=dracut lister=lsinitrd img=initramfs-6.6.1.img on='[ -e "$PGS_SYSROOT/etc/dracut.conf.d/90-pgs.conf" ]' ;;
+    initramfs-tools)
+      mkdir -p "$R/etc/initramfs-tools/conf.d"; echo 'MODULES=most' > "$R/etc/initramfs-tools/initramfs.conf"
+      gen=update-initramfs lister=lsinitramfs img=initrd.img-6.1.0-56-amd64 on='grep -q PGS=y "$PGS_SYSROOT/etc/initramfs-tools/conf.d/pgs" 2>/dev/null' ;;
+  esac
+  # the strict stand-in (an argv the real tool rejects fails the call), which
+  # "builds" the image as a file list; the lister prints it
+  standin_action "$gen" <<EOS
+{ echo usr/bin/modprobe; if $on; then echo usr/lib/pgs/pgs-early; echo etc/pgs.conf; fi; } > "\$PGS_SYSROOT/boot/$img"
+EOS
+  standin_action "$lister" <<'EOS'
+cat "$1"
+EOS
+  PGS_SYSROOT=$R "$R/usr/sbin/$gen" ${GEN_ARGS[$gen]}
+}

@@ -330,27 +330,27 @@ state() {
   hook win11 release end < "$BATS_TEST_TMPDIR/x"
 }
 
-@test "pgs setup: qemu when free, qemu.d/pgs beside another hook; --remove takes back only its own" {
+@test "pgs setup hook: qemu when free, qemu.d/pgs beside another hook; --remove takes back only its own" {
   S=$BATS_TEST_TMPDIR/s; mkdir -p "$S/usr/sbin"
   printf '#!/bin/sh\n' > "$S/usr/sbin/libvirtd"; chmod +x "$S/usr/sbin/libvirtd"
-  run "$TOP/build/pgs" setup --sysroot "$S"
+  run "$TOP/build/pgs" setup hook --sysroot "$S"
   [ "$status" -eq 0 ]
   [ "$(readlink "$S/etc/libvirt/hooks/qemu")" = /usr/lib/pgs/pgs-qemu-hook ]
   [[ "$output" == *"restart libvirtd once"* ]]
-  run "$TOP/build/pgs" setup --sysroot "$S"
+  run "$TOP/build/pgs" setup hook --sysroot "$S"
   [[ "$output" == *"already pgs-qemu-hook"* ]]
-  "$TOP/build/pgs" setup --remove --sysroot "$S"
+  "$TOP/build/pgs" setup hook --remove --sysroot "$S"
   [ ! -e "$S/etc/libvirt/hooks/qemu" ] && [ ! -L "$S/etc/libvirt/hooks/qemu" ]
   printf '#!/bin/sh\n# the user own dispatcher\n' > "$S/etc/libvirt/hooks/qemu"
   printf '#!/bin/sh\n' > "$S/usr/sbin/virtqemud"; chmod +x "$S/usr/sbin/virtqemud"; mkdir -p "$S/etc/systemd/system/sockets.target.wants"; touch "$S/etc/systemd/system/sockets.target.wants/virtqemud.socket"
-  run "$TOP/build/pgs" setup --sysroot "$S"
+  run "$TOP/build/pgs" setup hook --sysroot "$S"
   [ "$(readlink "$S/etc/libvirt/hooks/qemu.d/pgs")" = /usr/lib/pgs/pgs-qemu-hook ]
   grep -q 'the user own dispatcher' "$S/etc/libvirt/hooks/qemu"
   [[ "$output" == *"restart virtqemud once"* ]]
-  run "$TOP/build/pgs" setup --remove --dry-run --sysroot "$S"
+  run "$TOP/build/pgs" setup hook --remove --dry-run --sysroot "$S"
   [[ "$output" == *"would remove /etc/libvirt/hooks/qemu.d/pgs"* ]]
   [ -L "$S/etc/libvirt/hooks/qemu.d/pgs" ]
-  "$TOP/build/pgs" setup --remove --sysroot "$S"
+  "$TOP/build/pgs" setup hook --remove --sysroot "$S"
   [ ! -L "$S/etc/libvirt/hooks/qemu.d/pgs" ]
   grep -q 'the user own dispatcher' "$S/etc/libvirt/hooks/qemu"
 }

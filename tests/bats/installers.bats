@@ -78,38 +78,10 @@ mkgen() { # mkgen mkinitcpio|dracut|initramfs-tools
   echo "BOOT_IMAGE=/vmlinuz root=/dev/sda1 quiet" > "$R/proc/cmdline"
   echo '[vfio]
 bind = auto' > "$R/etc/pgs.conf"
-  case $1 in
-    mkinitcpio)
-      cat > "$R/etc/mkinitcpio.conf" <<'EOC'
-# vim:set ft=sh
-MODULES=()
-BINARIES=()
-FILES=()
-HOOKS=(base udev autodetect microcode modconf kms keyboard keymap consolefont block filesystems fsck)
-#COMPRESSION="zstd"
-EOC
-      gen=mkinitcpio lister=lsinitcpio img=initramfs-linux.img
-      on='[[ " $(. "$PGS_SYSROOT/etc/mkinitcpio.conf"; echo "${HOOKS[*]}") " == *" pgs "* ]]' ;;
-    dracut)
-      mkdir -p "$R/etc/dracut.conf.d"; : > "$R/etc/dracut.conf"
-      gen=dracut lister=lsinitrd img=initramfs-6.6.1.img on='[ -e "$PGS_SYSROOT/etc/dracut.conf.d/90-pgs.conf" ]' ;;
-    initramfs-tools)
-      mkdir -p "$R/etc/initramfs-tools/conf.d"; echo 'MODULES=most' > "$R/etc/initramfs-tools/initramfs.conf"
-      gen=update-initramfs lister=lsinitramfs img=initrd.img-6.1.0-56-amd64 on='grep -q PGS=y "$PGS_SYSROOT/etc/initramfs-tools/conf.d/pgs" 2>/dev/null' ;;
-  esac
-  # the strict stand-in (an argv the real tool rejects fails the call), which
-  # "builds" the image as a file list; the lister prints it
-  standin_action "$gen" <<EOS
-{ echo usr/bin/modprobe; if $on; then echo usr/lib/pgs/pgs-early; echo etc/pgs.conf; fi; } > "\$PGS_SYSROOT/boot/$img"
-EOS
-  standin_action "$lister" <<'EOS'
-cat "$1"
-EOS
-  PGS_SYSROOT=$R "$R/usr/sbin/$gen" ${GEN_ARGS[$gen]}
+  gen_standins "$1"
   rm -f "$R/calls.log"
   ORIG=$BATS_TEST_TMPDIR/orig; rm -rf "$ORIG"; cp -a "$R" "$ORIG"
 }
-declare -gA GEN_ARGS=([mkinitcpio]="-P" [dracut]="--regenerate-all --force" [update-initramfs]="-u -k all")
 pgsi() { "$TOP/build/pgs" initramfs "$@" --sysroot "$R"; }
 
 @test "mkinitcpio: enable puts pgs before udev, rebuilds, confirms by listing; disable restores the bytes" {
