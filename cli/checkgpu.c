@@ -157,10 +157,13 @@ void passthrough_default_bind(const struct pgs_root *r, struct bind_list *ret)
         if (pci_addr_list(r, &a, &n) < 0)
                 return;
         for (size_t i = 0; i < n && ret->n < PGS_MAX_BIND; i++) {
-                struct pci_dev d;
+                /* the class from modalias alone; a whole read only for a 3D controller */
+                struct pci_dev d = { 0 };
                 char name[PCI_ADDR_STR];
-                if (pci_dev_read(r, &a[i], &d) == 0 && pci_dev_class16(&d) == PCI_CLASS_3D && !pci_dev_integrated(r, &d))
-                        bind_item_parse(pci_addr_fmt(&a[i], name), &ret->v[ret->n++]);
+                pci_addr_fmt(&a[i], name);
+                if (pci_dev_read_ids(r, name, &d) == 0 && pci_dev_class16(&d) == PCI_CLASS_3D && pci_dev_read(r, &a[i], &d) == 0 &&
+                    !pci_dev_integrated(r, &d))
+                        bind_item_parse(name, &ret->v[ret->n++]);
         }
         free(a);
 }

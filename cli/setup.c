@@ -73,8 +73,7 @@ struct step *step_add(struct setup *s, const char *id)
 {
         struct step *st = &s->steps[s->n_steps++];
         *st = (struct step){ .id = id, .status = "unchanged" };
-        if (!s->json)
-                printf("%s%s:\n", s->n_steps > 1 ? "\n" : "", id);
+        printf("%s%s:\n", s->n_steps > 1 ? "\n" : "", id);
         fflush(stdout);
         return st;
 }
@@ -124,25 +123,25 @@ int setup_sub(const struct setup *s, bool dry, bool diffs_shown, bool *changed, 
 
 /* ---- NixOS, output, the command -------------------------------------------- */
 
+/* on stderr under --json, like every step's output (cmd_setup) */
 static int nixos(struct setup *s, const struct plan *p)
 {
-        FILE *f = s->json ? stderr : stdout;
         fputs("NixOS: pgs setup changes nothing here; NixOS builds the initrd, the boot entries\n"
               "and /etc from configuration.nix. With pgs's NixOS module, add:\n"
               "  services.pgs = {\n"
-              "    enable = true;\n", f);
-        fprintf(f, "    mode = \"%s\";\n", s->mode);
+              "    enable = true;\n", stdout);
+        printf("    mode = \"%s\";\n", s->mode);
         if (!strcmp(s->mode, "passthrough")) {
-                fputs("    bind = [", f);
+                fputs("    bind = [", stdout);
                 for (size_t i = 0; i < p->bind.n; i++)
-                        fprintf(f, " \"%s\"", p->bind.v[i].text);
-                fputs(" ];\n", f);
+                        printf(" \"%s\"", p->bind.v[i].text);
+                fputs(" ];\n", stdout);
         } else if (!strcmp(s->mode, "sriov")) {
-                fprintf(f, "    sriov = { \"%s\" = %d; };\n", s->gpu ? s->gpu : SETUP_IGPU, s->vfs);
+                printf("    sriov = { \"%s\" = %d; };\n", s->gpu ? s->gpu : SETUP_IGPU, s->vfs);
         }
         if (s->hugepages)
-                fprintf(f, "    hugepages = \"%s\";\n", s->hugepages);
-        fputs("  };\nthen nixos-rebuild boot and reboot.\n", f);
+                printf("    hugepages = \"%s\";\n", s->hugepages);
+        fputs("  };\nthen nixos-rebuild boot and reboot.\n", stdout);
         return PGS_EXIT_OK;
 }
 
@@ -179,12 +178,10 @@ static int run_setup(struct setup *s)
                 rc = nixos(s, &p);
                 goto out;
         }
-        if (!s->json)
-                printf("pgs setup --mode %s%s: every step, shown before anything changes\n\n", s->mode, s->dry ? " (dry run)" : "");
+        printf("pgs setup --mode %s%s: every step, shown before anything changes\n\n", s->mode, s->dry ? " (dry run)" : "");
         if (step_files(s, &p) < 0 || preview_config(s, &p) < 0 || preview_initramfs(s, &p) < 0 || preview_boot(s) < 0 ||
             preview_hook(s) < 0) {
-                if (!s->json)
-                        printf("\npgs setup: nothing changed\n");
+                printf("\npgs setup: nothing changed\n");
                 goto out;
         }
         unsigned n = 0;
@@ -192,14 +189,12 @@ static int run_setup(struct setup *s)
                 n += s->steps[i].changed;
         rc = PGS_EXIT_OK;
         if (!n) {
-                if (!s->json)
-                        printf("\npgs setup: nothing to change: this host is set up for %s\n", s->mode);
+                printf("\npgs setup: nothing to change: this host is set up for %s\n", s->mode);
         } else if (s->dry) {
-                if (!s->json)
-                        printf("\npgs setup: dry run: %u step(s) would change something; nothing changed\n", n);
+                printf("\npgs setup: dry run: %u step(s) would change something; nothing changed\n", n);
         } else {
                 rc = carry_out(s, &p);
-                if (rc == PGS_EXIT_OK && !s->json)
+                if (rc == PGS_EXIT_OK)
                         printf("\npgs setup: done (%u step(s) changed something).\nNext: %s, then pgs check.\n", n,
                                s->steps[S_INITRAMFS].changed || s->steps[S_BOOT].changed ? "reboot" : "nothing to reboot for");
         }

@@ -44,12 +44,12 @@ static void no_diag(void *ud, unsigned line, const char *msg) { }
 /* /etc/pgs.conf for the mode: whole, with a header that says who wrote it */
 static void plan_config(struct setup *s, struct plan *p)
 {
+        if (!strcmp(s->mode, "gvtg"))
+                return;
         struct pgs_config old = { 0 };
         if (p->conf_old)
                 config_parse(p->conf_old, p->conf_old_len, &old, no_diag, NULL);
-        if (!strcmp(s->mode, "gvtg"))
-                return;
-        struct sriov_list sr = { 0 };
+        bool same_sriov = old.sriov.n == 0;     /* passthrough writes no [sriov] */
         char body[4096];
         size_t l = (size_t)snprintf(body, sizeof(body),
                                     "# /etc/pgs.conf, written by pgs setup --mode %s (pgs setup --undo puts back what\n"
@@ -77,7 +77,7 @@ static void plan_config(struct setup *s, struct plan *p)
                 if (s->vfs > 0)
                         vfs = (unsigned)s->vfs;
                 s->vfs = (int)vfs;
-                sriov_list_set(&sr, &a, vfs);
+                same_sriov = old.sriov.n == 1 && pci_addr_eq(&old.sriov.v[0].addr, &a) && old.sriov.v[0].vfs == vfs;
                 p->bind = (struct bind_list){ .set = true };
                 char name[PCI_ADDR_STR];
                 l += (size_t)snprintf(body + l, sizeof(body) - l,
@@ -85,8 +85,7 @@ static void plan_config(struct setup *s, struct plan *p)
                                       pci_addr_fmt(&a, name), vfs);
         }
         p->conf_new = xstrdup(body);
-        p->conf_same = p->conf_old && bind_eq(&old.bind, &p->bind) && old.sriov.n == sr.n &&
-                       (!sr.n || (pci_addr_eq(&old.sriov.v[0].addr, &sr.v[0].addr) && old.sriov.v[0].vfs == sr.v[0].vfs));
+        p->conf_same = p->conf_old && bind_eq(&old.bind, &p->bind) && same_sriov;
 }
 
 int plan_load(struct setup *s, struct plan *p)
@@ -122,6 +121,11 @@ static bool udev_rule(const struct setup *s, const char *name)
                         return true;
         }
         return false;
+}
+
+static void say(const struct setup *s, const struct step *st)
+{
+        printf("  %s\n", st->what);
 }
 
 /* what a package or make install owns: required ones fail the run */
@@ -160,8 +164,7 @@ int step_files(struct setup *s, const struct plan *p)
         else
                 step_set(st, "unchanged", false, "pgs-early, %s's pgs hook, pgs-qemu-hook, the udev rules and limits.d are installed",
                          p->gen ? p->gen->name : "the generator");
-        if (!s->json)
-                printf("  %s\n", st->what);
+        say(s, st);
         return 0;
 }
 
@@ -185,12 +188,6 @@ static int check_passthrough(struct setup *s, const struct plan *p)
         }
         printf("  pgs-early will give %s to vfio-pci at boot (%u device(s) of its IOMMU group)\n", v.first, v.going);
         return 0;
-}
-
-static void say(const struct setup *s, const struct step *st)
-{
-        if (!s->json)
-                printf("  %s\n", st->what);
 }
 
 int preview_config(struct setup *s, const struct plan *p)
@@ -286,8 +283,7 @@ int preview_hook(struct setup *s)
 static int do_step(struct setup *s, const struct plan *p, int i, struct undo *u)
 {
         int rc = PGS_EXIT_OK;
-        if (!s->json)
-                printf("\n%s: carrying it out\n", s->steps[i].id);
+        printf("\n%s: carrying it out\n", s->steps[i].id);
         fflush(stdout);
         switch (i) {
         case S_CONFIG:

@@ -217,8 +217,7 @@ static int undo_one(struct setup *s, struct undo *u, const char *id, bool as_ste
                                                                      : "pgs boot apply: the parameters of the apply before setup")
                          : u->initramfs == UI_DISABLE ? "pgs-early out of the images, each checked"
                                                       : "the images rebuilt with /etc/pgs.conf as it was");
-        if (!s->json)
-                printf("  %s\n", st->what);
+        printf("  %s\n", st->what);
         return 0;
 }
 
@@ -246,12 +245,11 @@ int setup_undo(struct setup *s)
         struct undo u;
         int rc = undo_load(s, &u);
         if (rc <= 0) {
-                if (rc == 0 && !s->json)
+                if (rc == 0)
                         printf("pgs setup --undo: nothing to undo (no /%s)\n", SETUP_RECORD);
                 return rc == 0 ? PGS_EXIT_OK : PGS_EXIT_FAILED;
         }
-        if (!s->json)
-                printf("pgs setup --undo%s: what pgs setup changed, taken back\n\n", s->dry ? " (dry run)" : "");
+        printf("pgs setup --undo%s: what pgs setup changed, taken back\n\n", s->dry ? " (dry run)" : "");
         unsigned before = (u.config != U_NONE) + (u.initramfs != UI_NONE) + (u.boot != UB_NONE) + u.hook;
         rc = undo_run(s, &u, true);
         if (s->dry) {
@@ -263,8 +261,7 @@ int setup_undo(struct setup *s)
                 fs_unlink(&s->root, SETUP_SAVED);
                 fs_unlink(&s->root, SETUP_RECORD);
                 fs_rmdir(&s->root, "var/lib/pgs");
-                if (!s->json)
-                        printf("\npgs setup --undo: done; reboot so that the kernel and initramfs follow\n");
+                printf("\npgs setup --undo: done; reboot so that the kernel and initramfs follow\n");
         } else {
                 write_record(s, &u);
                 log_stderr("pgs setup", "--undo: %u of %u part(s) could not be taken back; /%s lists them, run it again", left, before,
