@@ -41,10 +41,10 @@ EARLY_SRC  := $(wildcard initramfs/*.c)
 # the hook's features (their journal kinds undo for pgs restore), not its mains
 HOOK_LIB_SRC := $(filter-out qemu-hook/front.c qemu-hook/worker.c qemu-hook/domain.c,$(wildcard qemu-hook/*.c))
 # pgs check runs pgs-early's plan (initramfs/ without its main) as a dry run
-CLI_SRC    := $(wildcard cli/*.c boot-entry/*.c installers/*.c) $(HOOK_LIB_SRC) $(filter-out initramfs/pgs-early.c,$(EARLY_SRC))
+CLI_SRC    := $(wildcard cli/*.c boot-entry/*.c installers/*.c) vm/front.c $(HOOK_LIB_SRC) $(filter-out initramfs/pgs-early.c,$(EARLY_SRC))
 
 .PHONY: all check demo bench install uninstall clean deps test-build installers fuzz fuzz-build fresh-check
-all: $(B)/pgs-early $(B)/pgs $(B)/pgs-qemu-hook $(B)/pgs-qemu-hook-xml test-build installers
+all: $(B)/pgs-early $(B)/pgs $(B)/pgs-vm $(B)/pgs-qemu-hook $(B)/pgs-qemu-hook-xml test-build installers
 
 # pgs-qemu-hook: a static front (an unmanaged domain costs one small static
 # start) and the libxml2-linked worker for managed domains
@@ -57,6 +57,17 @@ $(B)/host/qemu-hook/%.o: qemu-hook/%.c $(SHARED_HDR) $(wildcard qemu-hook/*.h)
 	$(CC) $(ALLCFLAGS) $(XML_CFLAGS) -c -o $@ $<
 $(B)/pgs-qemu-hook-xml: $(B)/host/qemu-hook/worker.o $(B)/host/qemu-hook/domain.o $(HOOK_LIB_SRC:%.c=$(B)/host/%.o) $(B)/libpgs-host.a $(B)/libpgs.a
 	$(CC) -o $@ $^ $(XML_LIBS) $(HOST_LIBS)
+
+# pgs-vm: `pgs vm` (vm/front.c runs it), the one program linked with
+# libvirt; it reads XML with the hook's own parser (qemu-hook/domain.c)
+VIRT_CFLAGS := $(shell pkg-config --cflags libvirt 2>/dev/null)
+VIRT_LIBS   := $(shell pkg-config --libs libvirt 2>/dev/null)
+VM_SRC      := $(filter-out vm/front.c,$(wildcard vm/*.c))
+$(B)/host/vm/%.o: vm/%.c $(SHARED_HDR) $(wildcard vm/*.h qemu-hook/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) $(XML_CFLAGS) $(VIRT_CFLAGS) -c -o $@ $<
+$(B)/pgs-vm: $(VM_SRC:%.c=$(B)/host/%.o) $(B)/host/qemu-hook/domain.o $(B)/libpgs.a
+	$(CC) -o $@ $^ $(VIRT_LIBS) $(XML_LIBS)
 
 # --- installer files, with the real paths substituted -------------------------
 # build/installers/ mirrors what is installed: initramfs-tools/, dracut/90pgs/,
@@ -206,15 +217,16 @@ bench: deps
 GENDIR_ITOOLS ?= /usr/share/initramfs-tools
 GENDIR_DRACUT ?= /usr/lib/dracut/modules.d/90pgs
 GENDIR_CPIO   ?= /usr/lib/initcpio
-INSTALLED := $(LIBDIR)/pgs-early $(BINDIR)/pgs $(LIBDIR)/pgs-qemu-hook $(LIBDIR)/pgs-qemu-hook-xml \
+INSTALLED := $(LIBDIR)/pgs-early $(BINDIR)/pgs $(LIBDIR)/pgs-vm $(LIBDIR)/pgs-qemu-hook $(LIBDIR)/pgs-qemu-hook-xml \
              $(UDEVDIR)/60-pgs-sriov.rules $(UDEVDIR)/70-pgs-vfio.rules $(SYSCONFDIR)/security/limits.d/90-pgs.conf \
              $(GENDIR_ITOOLS)/hooks/pgs $(GENDIR_ITOOLS)/scripts/init-top/pgs $(GENDIR_CPIO)/install/pgs $(GENDIR_CPIO)/hooks/pgs \
              $(DOCDIR)/pgs.conf.example $(MANDIR)/man1/pgs.1 $(MANDIR)/man5/pgs.conf.5 $(MANDIR)/man8/pgs-early.8 \
              $(MANDIR)/man8/pgs-qemu-hook.8 $(BASHCOMPDIR)/pgs $(BASHCOMPDIR)/pgs-early $(ZSHCOMPDIR)/_pgs
-install: $(B)/pgs-early $(B)/pgs $(B)/pgs-qemu-hook $(B)/pgs-qemu-hook-xml installers
+install: $(B)/pgs-early $(B)/pgs $(B)/pgs-vm $(B)/pgs-qemu-hook $(B)/pgs-qemu-hook-xml installers
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(UDEVDIR)
 	install -m 0755 $(B)/pgs-early.stripped $(DESTDIR)$(LIBDIR)/pgs-early
 	install -m 0755 $(B)/pgs $(DESTDIR)$(BINDIR)/pgs
+	install -m 0755 $(B)/pgs-vm $(DESTDIR)$(LIBDIR)/pgs-vm
 	install -m 0755 $(B)/pgs-qemu-hook $(B)/pgs-qemu-hook-xml $(DESTDIR)$(LIBDIR)/
 	install -m 0644 $(B)/installers/share/* $(DESTDIR)$(DATADIR)/
 	install -m 0644 $(B)/installers/udev/60-pgs-sriov.rules $(B)/installers/host/70-pgs-vfio.rules $(DESTDIR)$(UDEVDIR)/

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "boot-entry/boot.h"
+#include "shared/memory.h"
 #include "shared/cpuinfo.h"
 #include "shared/host/kmod.h"
 #include "shared/log.h"
@@ -44,15 +45,7 @@ static int check_hugepages(struct boot *b, const char *spec)
         char size[8], extra;
         if (sscanf(spec, "%7[^:]:%lu%c", size, &n, &extra) != 2 || n < 1 || n > 1000000 || (strcmp(size, "1G") && strcmp(size, "2M")))
                 return fail("--hugepages '%.32s': expected 1G:N or 2M:N", spec);
-        char *t;
-        size_t len;
-        unsigned long long total_kib = 0;
-        if (fs_read_file(&b->root, "proc/meminfo", 1 << 16, &t, &len) == 0) {
-                char *m = strstr(t, "MemTotal:");
-                if (m)
-                        total_kib = strtoull(m + 9, NULL, 10);
-                free(t);
-        }
+        unsigned long long total_kib = meminfo_kib(&b->root, "MemTotal");
         if (!total_kib) {
                 log_stderr("pgs boot", "/proc/meminfo gives no MemTotal: the size of --hugepages %s is not checked", spec);
                 return 0;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli/check.h"
+#include "shared/memory.h"
 #include "shared/cpuinfo.h"
 #include "shared/proc.h"
 #include "shared/strutil.h"
@@ -135,24 +136,9 @@ static void check_smt(struct check *c)
                 check_add(c, "cpu.smt", CHECK_WARN, NULL, "cannot tell: no /sys/devices/system/cpu/smt");
 }
 
-/* MemTotal in KiB, 0 when unknown */
-static uint64_t mem_total_kib(const struct pgs_root *r)
-{
-        char *text = NULL;
-        size_t len;
-        uint64_t kib = 0;
-        if (fs_read_file(r, "proc/meminfo", 64 * 1024, &text, &len) == 0) {
-                const char *p = strstr(text, "MemTotal:");
-                if (p)
-                        kib = strtoull(p + 9, NULL, 10);
-                free(text);
-        }
-        return kib;
-}
-
 static void check_memory(struct check *c)
 {
-        uint64_t kib = mem_total_kib(c->root), room = kib / 4 * 3;
+        uint64_t kib = meminfo_kib(c->root, "MemTotal"), room = kib / 4 * 3;
         char pools[300] = "";
         size_t len = 0;
         struct dirent **list;

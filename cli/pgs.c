@@ -15,6 +15,7 @@ static const struct pgs_command commands[] = {
         { "restore", "undo what the libvirt hook left behind for a domain that was never released", cmd_restore },
         { "setup", "set this host up for a mode in one step (--undo takes it back; hook: the libvirt hook only)", cmd_setup },
         { "status", "what pgs did at boot (/run/pgs/early) and what the devices are on now", cmd_status },
+        { "vm", "the Windows VM from this host's topology, defined in libvirt (create, show, remove)", cmd_vm },
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -12,7 +12,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
-#define PGS_NS "urn:pgs:domain:1"
+#include "shared/pgsmeta.h"
 
 static xmlNode *child(xmlNode *n, const char *name)
 {
@@ -117,17 +117,17 @@ static int fail_msg(char *msg, size_t size, const char *fmt, ...)
 #define FAIL(...) fail_msg(msg, msgsize, __VA_ARGS__)
 
 /* libvirt's XML never has a DOCTYPE: one can only carry entities */
-static xmlDoc *read_doc(const char *xml, size_t len, char *msg, size_t msgsize)
+struct _xmlDoc *xml_read_safe(const char *xml, size_t len, const char *what, char *msg, size_t msgsize)
 {
         if (memmem(xml, len, "<!DOCTYPE", 9) || memmem(xml, len, "<!ENTITY", 8)) {
-                FAIL("domain XML with a DOCTYPE or entity declarations; refusing it, nothing changed");
+                FAIL("%s with a DOCTYPE or entity declarations; refusing it, nothing changed", what);
                 return NULL;
         }
         xmlSetGenericErrorFunc(NULL, silent);
         xmlDoc *doc = xmlReadMemory(xml, (int)len, "domain.xml", NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
         if (!doc) {
                 const xmlError *e = xmlGetLastError();
-                FAIL("domain XML does not parse (%s); nothing changed", e && e->message ? e->message : "?");
+                FAIL("%s does not parse (%s); nothing changed", what, e && e->message ? e->message : "?");
                 char *nl = strchr(msg, '\n');
                 if (nl)
                         *nl = ' ';
@@ -137,9 +137,9 @@ static xmlDoc *read_doc(const char *xml, size_t len, char *msg, size_t msgsize)
          * UTF-7 or UTF-16 document hides "<!DOCTYPE" from the byte search) */
         const char *enc = (const char *)doc->encoding;
         if (doc->intSubset || doc->extSubset)
-                FAIL("domain XML with a DOCTYPE or entity declarations; refusing it, nothing changed");
+                FAIL("%s with a DOCTYPE or entity declarations; refusing it, nothing changed", what);
         else if (enc && strcasecmp(enc, "UTF-8") && strcasecmp(enc, "ASCII") && strcasecmp(enc, "US-ASCII"))
-                FAIL("domain XML in encoding '%.32s': libvirt writes UTF-8; refusing it, nothing changed", enc);
+                FAIL("%s in encoding '%.32s': libvirt writes UTF-8; refusing it, nothing changed", what, enc);
         else
                 return doc;
         xmlFreeDoc(doc);
@@ -151,19 +151,19 @@ static int parse_metadata(xmlNode *dom, struct domain *ret, char *msg, size_t ms
 {
         xmlNode *md = child(dom, "metadata");
         for (xmlNode *c = md ? md->children : NULL; c; c = c->next) {
-                if (!named(c, "vm") || !c->ns || !c->ns->href || strcmp((const char *)c->ns->href, PGS_NS))
+                if (!named(c, PGS_META_ROOT) || !c->ns || !c->ns->href || strcmp((const char *)c->ns->href, PGS_META_NS))
                         continue;
                 ret->managed = true;
                 for (xmlNode *f = c->children; f; f = f->next) {
-                        ret->want_hugepages |= named(f, "hugepages");
-                        ret->want_governor |= named(f, "governor");
-                        ret->want_isolate |= named(f, "isolate");
-                        if (named(f, "handover")) {
+                        ret->want_hugepages |= named(f, PGS_META_HUGEPAGES);
+                        ret->want_governor |= named(f, PGS_META_GOVERNOR);
+                        ret->want_isolate |= named(f, PGS_META_ISOLATE);
+                        if (named(f, PGS_META_HANDOVER)) {
                                 ret->want_handover = true;
                                 if (prop(f, "allow", ret->handover_allow, sizeof(ret->handover_allow)) == -E2BIG)
                                         return FAIL("domain XML: <pgs:handover allow> is too long; nothing changed");
                         }
-                        if (named(f, "mdev") && prop(f, "type", ret->mdev_type, sizeof(ret->mdev_type)) == -E2BIG)
+                        if (named(f, PGS_META_MDEV) && prop(f, "type", ret->mdev_type, sizeof(ret->mdev_type)) == -E2BIG)
                                 return FAIL("domain XML: <pgs:mdev type> is too long; nothing changed");
                 }
         }
@@ -259,7 +259,7 @@ static int parse_hostdevs(xmlNode *dom, struct domain *ret, char *msg, size_t ms
 int domain_parse(const char *xml, size_t len, struct domain *ret, char *msg, size_t msgsize)
 {
         *ret = (struct domain){ 0 };
-        xmlDoc *doc = read_doc(xml, len, msg, msgsize);
+        xmlDoc *doc = xml_read_safe(xml, len, "domain XML", msg, msgsize);
         if (!doc)
                 return -EINVAL;
         int rc = -EINVAL;

@@ -31,3 +31,10 @@ struct domain {
 /* Parse XML (no network, no entity expansion, no DTD; a DOCTYPE is refused).
  * On error, msg says why. */
 int domain_parse(const char *xml, size_t len, struct domain *ret, char *msg, size_t msgsize);
+
+/* The one way pgs reads XML from outside (a domain, libvirt's capabilities):
+ * no network, no entity substitution, no DTD, UTF-8 or ASCII only; a DOCTYPE
+ * or ENTITY declaration is refused. what names the document in msg. Returns
+ * an xmlDoc (free with xmlFreeDoc) or NULL. */
+struct _xmlDoc;
+struct _xmlDoc *xml_read_safe(const char *xml, size_t len, const char *what, char *msg, size_t msgsize);

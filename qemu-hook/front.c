@@ -17,6 +17,7 @@
 
 #include "shared/journal.h"
 #include "shared/log.h"
+#include "shared/pgsmeta.h"
 #include "shared/root.h"
 
 #ifndef PGS_LIBDIR
@@ -72,7 +73,7 @@ int main(int argc, char **argv)
         bool teardown = !strcmp(op, "stopped") || !strcmp(op, "release");
         if (!setup && !teardown)
                 return 0;
-        if (setup && !memmem(xml, len, "urn:pgs:domain:1", 16))
+        if (setup && !memmem(xml, len, PGS_META_NS, sizeof(PGS_META_NS) - 1))
                 return 0;       /* the common case: not a pgs domain */
         if (teardown) {
                 /* release is driven by the journal for the domain's UUID */

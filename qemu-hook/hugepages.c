@@ -9,50 +9,10 @@
 #include <string.h>
 
 #include "qemu-hook/hook.h"
+#include "shared/memory.h"
 #include "shared/proc.h"
 
 #define HUGEPAGE_DEADLINE_MS 2000
-
-static unsigned long default_page_kib(const struct pgs_root *r)
-{
-        char *t;
-        size_t len;
-        unsigned long v = 0;
-        if (fs_read_file(r, "proc/meminfo", 1 << 16, &t, &len) == 0) {
-                char *p = strstr(t, "Hugepagesize:");
-                if (p)
-                        sscanf(p, "Hugepagesize: %lu kB", &v);
-                free(t);
-        }
-        return v;
-}
-
-/* is a hugetlbfs mounted for this page size? (libvirt needs one) */
-static bool hugetlbfs_for(const struct pgs_root *r, unsigned long kib, unsigned long dflt)
-{
-        char *t;
-        size_t len;
-        bool found = false;
-        if (fs_read_file(r, "proc/mounts", 1 << 20, &t, &len) < 0)
-                return false;
-        char *save;
-        for (char *l = strtok_r(t, "\n", &save); l && !found; l = strtok_r(NULL, "\n", &save)) {
-                char dev[256], dir[512], type[64], opts[512];
-                if (sscanf(l, "%255s %511s %63s %511s", dev, dir, type, opts) != 4 || strcmp(type, "hugetlbfs"))
-                        continue;
-                unsigned long sz = dflt;
-                char *p = strstr(opts, "pagesize=");
-                if (p) {
-                        char unit = 0;
-                        unsigned long v = 0;
-                        sscanf(p + 9, "%lu%c", &v, &unit);
-                        sz = unit == 'G' ? v * 1024 * 1024 : unit == 'M' ? v * 1024 : unit == 'K' || unit == 'k' ? v : v / 1024;
-                }
-                found = sz == kib;
-        }
-        free(t);
-        return found;
-}
 
 static const char *size_str(unsigned long kib, char *buf, size_t size)
 {
@@ -121,7 +81,7 @@ int hugepages_prepare(const struct hook *h)
 {
         const struct pgs_root *r = h->root;
         const struct domain *d = h->d;
-        unsigned long dflt = default_page_kib(r), kib = d->page_kib ? d->page_kib : dflt;
+        unsigned long dflt = (unsigned long)meminfo_kib(r, "Hugepagesize"), kib = d->page_kib ? d->page_kib : dflt;
         char sz[32], pool[160];
         size_str(kib, sz, sizeof(sz));
         if (!kib) {
@@ -134,7 +94,7 @@ int hugepages_prepare(const struct hook *h)
                     kib >= 1024 * 1024 ? "1G" : "2M");
                 return -ENOENT;
         }
-        if (!hugetlbfs_for(r, kib, dflt)) {
+        if (!hugetlbfs_mounted(r, kib)) {
                 hook_say(h, "hugepages: no hugetlbfs is mounted for %s pages; mount one (mount -t hugetlbfs -o pagesize=%s none /dev/hugepages%s) and restart libvirtd, which looks for them when it starts",  sz, kib >= 1024 * 1024 ? "1G" : "2M", kib >= 1024 * 1024 ? "1G" : "");
                 return -ENOENT;
         }

@@ -22,4 +22,5 @@ int cmd_status(int argc, char **argv);     /* cli/status.c */
 int cmd_boot(int argc, char **argv);       /* boot-entry/boot.c */
 int cmd_initramfs(int argc, char **argv);  /* installers/initramfs.c */
 int cmd_restore(int argc, char **argv);    /* qemu-hook/restore.c */
-int cmd_setup(int argc, char **argv);      /* cli/setup.c (its hook step: qemu-hook/setup.c) */
+int cmd_setup(int argc, char **argv);
+int cmd_vm(int argc, char **argv);         /* vm/front.c: runs pgs-vm (vm/vm.c) */      /* cli/setup.c (its hook step: qemu-hook/setup.c) */

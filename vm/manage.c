@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* vm/manage.c — pgs vm with libvirt: create (define), show, remove.
+ *
+ * libvirt calls: virConnectOpen("qemu:///system") (the hook runs only
+ * there), virConnectGetDomainCapabilities, virDomainLookupByName,
+ * virDomainDefineXMLFlags(VIR_DOMAIN_DEFINE_VALIDATE), virDomainUndefineFlags
+ * (NVRAM, TPM state). A domain keeps its UUID across --replace: libvirt then
+ * keeps its NVRAM and TPM state, and the hook's journal (/run/pgs/UUID)
+ * stays the domain's. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+#include "qemu-hook/domain.h"
+#include "shared/command.h"
+#include "shared/log.h"
+#include "vm/manage.h"
+
+#define ID "pgs vm"
+
+static void quiet(void *ud, virErrorPtr e)
+{
+}
+
+static const char *lv_msg(void)
+{
+        const char *m = virGetLastErrorMessage();
+        return m && *m ? m : "unknown libvirt error";
+}
+
+static virConnectPtr lv_open(void)
+{
+        virSetErrorFunc(NULL, quiet);
+        virConnectPtr c = virConnectOpen("qemu:///system");
+        if (!c)
+                log_stderr(ID, "cannot connect to libvirt (qemu:///system): %s; is libvirtd running, and are you root or in the libvirt group?", lv_msg());
+        return c;
+}
+
+/* every PCI hostdev of the other defined domains: the VFs they hold */
+static char **used_pci(virConnectPtr c, const char *except_uuid)
+{
+        virDomainPtr *doms = NULL;
+        int n = virConnectListAllDomains(c, &doms, 0);
+        size_t cap = 16, k = 0;
+        char **out = calloc(cap, sizeof(*out));
+        for (int i = 0; i < n; i++) {
+                char u[VIR_UUID_STRING_BUFLEN] = "";
+                virDomainGetUUIDString(doms[i], u);
+                char *x = except_uuid && !strcmp(u, except_uuid) ? NULL : virDomainGetXMLDesc(doms[i], VIR_DOMAIN_XML_INACTIVE);
+                struct domain *d = x ? calloc(1, sizeof(*d)) : NULL;
+                char m[256];
+                if (d && out && domain_parse(x, strlen(x), d, m, sizeof(m)) == 0)
+                        for (size_t j = 0; j < d->n_pci; j++) {
+                                if (k + 1 >= cap) {
+                                        char **g = realloc(out, (cap *= 2) * sizeof(*out));
+                                        if (!g)
+                                                break;
+                                        out = g;
+                                }
+                                out[k++] = strdup(d->pci[j].addr);
+                                out[k] = NULL;
+                        }
+                free(d);
+                free(x);
+                virDomainFree(doms[i]);
+        }
+        free(doms);
+        return out;
+}
+
+static bool net_default_active(virConnectPtr c)
+{
+        virNetworkPtr n = virNetworkLookupByName(c, "default");
+        bool up = n && virNetworkIsActive(n) == 1;
+        if (n)
+                virNetworkFree(n);
+        return up;
+}
+
+static char *read_plain(const char *path)
+{
+        struct pgs_root cwd;
+        char *buf = NULL;
+        size_t len;
+        if (root_open(&cwd, "/") < 0)
+                return NULL;
+        /* a file the user names, relative to where they are */
+        char abs[4096];
+        if (path[0] != '/' && getcwd(abs, sizeof(abs)))
+                snprintf(abs + strlen(abs), sizeof(abs) - strlen(abs), "/%s", path);
+        else
+                snprintf(abs, sizeof(abs), "%s", path);
+        int k = fs_read_file(&cwd, abs, 1 << 20, &buf, &len);
+        root_close(&cwd);
+        if (k < 0)
+                log_stderr(ID, "--domcaps %s: %s", path, strerror(-k));
+        return k < 0 ? NULL : buf;
+}
+
+static int record_add(const struct pgs_root *r, const char *name, const char *line)
+{
+        char p[256], *old = NULL, *text;
+        size_t len = 0;
+        path_fmt(p, sizeof(p), VM_RECORD_DIR "/%s", name);
+        fs_read_file(r, p, 1 << 16, &old, &len);
+        if (asprintf(&text, "%s%s\n", old ? old : "", line) < 0)
+                text = NULL;
+        int k = text ? fs_write_file_atomic(r, p, text, strlen(text), 0600) : -ENOMEM;
+        free(old);
+        free(text);
+        return k;
+}
+
+static int make_image(const struct pgs_root *r, const struct vm_opts *o)
+{
+        int fd = root_openat(r, o->image, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0) {
+                log_stderr(ID, "--image %s: cannot create it: %s", o->image, strerror(-fd));
+                return fd;
+        }
+        int k = ftruncate(fd, (off_t)(o->image_gib << 30)) < 0 ? -errno : 0;
+        close(fd);
+        if (k < 0) {
+                log_stderr(ID, "--image %s: cannot size it to %llu GiB: %s", o->image, o->image_gib, strerror(-k));
+                fs_unlink(r, o->image);
+        }
+        return k;
+}
+
+static void summary(const struct vm_spec *s, const char *verb, const char *uuid)
+{
+        char hk[128], cpus[1024] = "";
+        size_t n = 0;
+        cpulist_format(&s->pin.housekeeping, hk, sizeof(hk));
+        for (unsigned i = 0; i < s->pin.vcpus && n + 8 < sizeof(cpus); i++)
+                n += (size_t)snprintf(cpus + n, sizeof(cpus) - n, "%s%u", i ? "," : "", s->pin.cpu[i]);
+        printf("%s %s%s%s%s\n", verb, s->o->name, uuid ? " (" : "", uuid ? uuid : "", uuid ? ")" : "");
+        printf("  vCPUs:  %u on host CPUs %s (1 socket, %u cores x %u threads; rule: %s); emulator and I/O on %s\n",
+               s->pin.vcpus, cpus, s->pin.cores, s->pin.threads, s->pin.rule, hk[0] ? hk : "(any)");
+        if (s->page_kib)
+                printf("  memory: %llu MiB in %s pages (the hook reserves them at start)\n", s->memory_mib, s->page_kib == 2048 ? "2 MiB" : "1 GiB");
+        else
+                printf("  memory: %llu MiB\n", s->memory_mib);
+        if (s->n_funcs) {
+                char a[PCI_ADDR_STR];
+                printf("  GPU:    ");
+                for (unsigned i = 0; i < s->n_funcs; i++)
+                        printf("%s%s", i ? ", " : "", pci_addr_fmt(&s->funcs[i], a));
+                printf("\n");
+        }
+        if (s->mdev_uuid[0])
+                printf("  GVT-g:  mdev %s on %s (the hook creates it at start)\n", s->mdev_uuid, s->gpu_name);
+        printf("  firmware: OVMF, secure boot %s; TPM 2.0 %s\n", s->secure_boot ? "on" : "off", s->tpm ? "emulated (swtpm)" : "none");
+        for (unsigned i = 0; i < s->n_notes; i++)
+                log_stderr(ID, "note: %s", s->notes[i]);
+}
+
+int vm_create(struct vm_opts *o, const struct create_flags *fl)
+{
+        struct pgs_root r;
+        int k = root_open(&r, fl->sysroot), rc = PGS_EXIT_FAILED;
+        if (k < 0) {
+                log_stderr(ID, "--sysroot %s: %s", fl->sysroot ? fl->sysroot : "/", strerror(-k));
+                return PGS_EXIT_FAILED;
+        }
+        virConnectPtr c = NULL;
+        char *capsxml = NULL, *xml = NULL, **used = NULL, m[600], uuid[VIR_UUID_STRING_BUFLEN] = "";
+        struct vm_spec *s = calloc(1, sizeof(*s));
+        struct domain *chk = calloc(1, sizeof(*chk));
+        struct caps caps;
+        bool made = false;
+        if (!s || !chk)
+                goto out;
+        if (fl->print_xml) {
+                capsxml = fl->domcaps ? read_plain(fl->domcaps) : strdup(caps_default_xml);
+        } else {
+                if (!(c = lv_open()))
+                        goto out;
+                if (!fl->tcg && !(capsxml = virConnectGetDomainCapabilities(c, NULL, "x86_64", "q35", "kvm", 0)))
+                        log_stderr(ID, "note: libvirt offers no KVM domain here (%s): the domain is one QEMU emulates", lv_msg());
+                if (!capsxml && !(capsxml = virConnectGetDomainCapabilities(c, NULL, "x86_64", "q35", "qemu", 0)))
+                        log_stderr(ID, "libvirt gives no domain capabilities for q35 on x86_64: %s", lv_msg());
+        }
+        if (!capsxml)
+                goto out;
+        if (caps_parse(capsxml, strlen(capsxml), &caps, m, sizeof(m)) < 0) {
+                log_stderr(ID, "%s%s%s", fl->domcaps ? fl->domcaps : "", fl->domcaps ? ": " : "", m);
+                goto out;
+        }
+        if (fl->tcg)
+                caps.kvm = false;
+        if (c) {
+                virDomainPtr d = virDomainLookupByName(c, o->name);
+                if (d) {
+                        virDomainGetUUIDString(d, uuid);
+                        virDomainFree(d);
+                        if (!fl->replace) {
+                                log_stderr(ID, "a domain named %s is defined already (%s); --replace redefines it, keeping its UUID, NVRAM and TPM state", o->name, uuid);
+                                goto out;
+                        }
+                        o->uuid = uuid;
+                }
+                used = used_pci(c, o->uuid);
+                o->used_vfs = (const char *const *)used;
+                o->net_default = net_default_active(c);
+                if (!o->net_default)
+                        log_stderr(ID, "note: libvirt's network 'default' is not defined and active: the domain gets no network (virsh net-start default; virsh net-autostart default, then pgs vm create --replace)");
+        } else {
+                o->net_default = true;  /* --print-xml: what a host with libvirt's default network gets */
+        }
+        if (vm_spec_build(&r, o, &caps, s, m, sizeof(m)) < 0) {
+                log_stderr(ID, "%s; nothing defined", m);
+                goto out;
+        }
+        if (!(xml = vm_xml(s)))
+                goto out;
+        /* the hook reads what pgs wrote: one definition, checked here */
+        if (domain_parse(xml, strlen(xml), chk, m, sizeof(m)) < 0 || !chk->managed || chk->want_hugepages != (s->page_kib != 0)
+            || chk->n_pci != s->n_funcs || chk->n_mdevs != (s->mdev_uuid[0] != 0)) {
+                log_stderr(ID, "internal error: the hook would not read this domain as written (%s); nothing defined", m);
+                goto out;
+        }
+        if (fl->print_xml) {
+                for (unsigned i = 0; i < s->n_notes; i++)
+                        log_stderr(ID, "note: %s", s->notes[i]);
+                fputs(xml, stdout);
+                rc = PGS_EXIT_OK;
+                goto out;
+        }
+        if (o->image) {
+                bool exists = fs_exists(&r, o->image);
+                if (!exists && !o->image_gib) {
+                        log_stderr(ID, "--image %s does not exist; --size SIZE creates it; nothing defined", o->image);
+                        goto out;
+                }
+                if (exists && o->image_gib) {
+                        log_stderr(ID, "--image %s exists already and pgs never overwrites a disk: drop --size to use it; nothing defined", o->image);
+                        goto out;
+                }
+                made = !exists;
+        }
+        if (fl->dry_run) {
+                summary(s, "would define", o->uuid);
+                if (made)
+                        printf("  would create %s, %llu GiB, sparse\n", o->image, o->image_gib);
+                printf("--- domain XML ---\n%s", xml);
+                rc = PGS_EXIT_OK;
+                goto out;
+        }
+        if (made && make_image(&r, o) < 0)
+                goto out;
+        virDomainPtr d = virDomainDefineXMLFlags(c, xml, VIR_DOMAIN_DEFINE_VALIDATE);
+        if (!d) {
+                log_stderr(ID, "libvirt refused the domain: %s; nothing defined", lv_msg());
+                if (made)
+                        fs_unlink(&r, o->image);
+                goto out;
+        }
+        virDomainGetUUIDString(d, uuid);
+        virDomainFree(d);
+        if (made) {
+                char line[4200];
+                snprintf(line, sizeof(line), "image %s", o->image);
+                if ((k = record_add(&r, o->name, line)) < 0)
+                        log_stderr(ID, "cannot record that pgs created %s (%s): pgs vm remove will leave it", o->image, strerror(-k));
+        }
+        summary(s, o->uuid ? "redefined" : "defined", uuid);
+        rc = PGS_EXIT_OK;
+out:
+        for (char **u = used; u && *u; u++)
+                free(*u);
+        free(used);
+        free(capsxml);
+        free(xml);
+        free(s);
+        free(chk);
+        if (c)
+                virConnectClose(c);
+        root_close(&r);
+        return rc;
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* vm/manage.h — pgs vm's side that talks to libvirt (vm/manage.c). */
+#pragma once
+#include <stdbool.h>
+
+#include "vm/vm.h"
+
+struct create_flags {
+        bool replace, print_xml, dry_run, tcg;
+        const char *domcaps, *sysroot;
+};
+
+/* pgs vm create, the options parsed and checked for form */
+int vm_create(struct vm_opts *o, const struct create_flags *fl);
+/* pgs vm show|remove: argv[0] is the subcommand */
+int vm_manage(int argc, char **argv);
+
+/* what pgs created for a domain, so remove takes back that and nothing else:
+ * var/lib/pgs/vm/NAME, lines "image PATH" */
+#define VM_RECORD_DIR "var/lib/pgs/vm"

@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* vm/vm.c — pgs-vm, the program behind `pgs vm` (it links libvirt, which
+ * `pgs` itself does not load: pgs check stays a small start). `pgs vm ARGS`
+ * runs `pgs-vm vm ARGS`. This file: create; vm/manage.c: show, remove and
+ * the libvirt connection. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libvirt/libvirt.h>
+
+#include "qemu-hook/domain.h"
+#include "shared/command.h"
+#include "shared/log.h"
+#include "vm/manage.h"
+
+static void usage(FILE *f)
+{
+        fputs("Usage: pgs vm create NAME --mode passthrough|gvtg|sriov [OPTIONS]\n"
+              "       pgs vm show NAME\n"
+              "       pgs vm remove NAME [--dry-run]\n"
+              "\n"
+              "The Windows 10/11 domain for this host, defined in libvirt (qemu:///system:\n"
+              "the user needs the libvirt group, or polkit's consent, or root).\n"
+              "\n"
+              "create options:\n"
+              "  --mode MODE            passthrough (a whole GPU), gvtg (an Intel GVT-g slice),\n"
+              "                         sriov (a virtual function of an Intel iGPU)\n"
+              "  --gpu ADDR             the GPU (default: passthrough, the discrete GPU the host\n"
+              "                         does not boot on; gvtg and sriov, 0000:00:02.0)\n"
+              "  --windows 10|11        default 11\n"
+              "  --memory SIZE          8G, 12288M (default 8G); at most 3/4 of the host's\n"
+              "  --cpus N               vCPUs, whole cores (default: every core the host spares)\n"
+              "  --image PATH [--size SIZE]  the system disk, a raw image (created with --size,\n"
+              "                         e.g. 128G, when it does not exist; never wiped)\n"
+              "  --looking-glass[=WxH[,hdr]]  a Looking Glass shared memory (default 1920x1080)\n"
+              "  --evdev auto|none|DEV  keyboard and mouse the guest takes (repeat for several)\n"
+              "  --secure-boot on|off   default on where libvirt's OVMF offers it\n"
+              "  --hide-hypervisor auto|on|off  auto: on for NVIDIA passthrough and Intel VFs\n"
+              "  --tcg                  a domain QEMU emulates (no KVM): no GPU, evdev or hugepages\n"
+              "  --replace              redefine a defined domain, keeping its UUID (NVRAM, TPM)\n"
+              "  --print-xml            print the domain XML; connect to nothing\n"
+              "  --domcaps FILE         with --print-xml: libvirt's domain capabilities (virsh\n"
+              "                         domcapabilities); default: the set docs/vm.md lists\n"
+              "  --dry-run              say what create would do; define and write nothing\n"
+              "  --sysroot DIR          read the host (sysfs, /proc, /dev) under DIR\n"
+              "\n"
+              "Exit status: 0 done, 1 failed, 64 usage error. docs/vm.md tells more.\n", f);
+}
+
+static int usage_err(const char *fmt, const char *arg)
+{
+        char m[300];
+        snprintf(m, sizeof(m), fmt, arg);
+        log_stderr("pgs vm", "%s", m);
+        return PGS_EXIT_USAGE;
+}
+
+/* "8G", "8GiB", "12288M", "12288" (MiB) → MiB; 0 when malformed */
+static unsigned long long size_mib(const char *s)
+{
+        char *end;
+        if (!s || *s < '0' || *s > '9')
+                return 0;
+        errno = 0;
+        unsigned long long v = strtoull(s, &end, 10);
+        if (errno || v > (1ULL << 30))
+                return 0;
+        if (!*end || !strcmp(end, "M") || !strcmp(end, "MiB"))
+                return v;
+        if (!strcmp(end, "G") || !strcmp(end, "GiB"))
+                return v * 1024;
+        if (!strcmp(end, "T") || !strcmp(end, "TiB"))
+                return v * 1024 * 1024;
+        return 0;
+}
+
+static int tri(const char *s, enum tri *ret, bool allow_auto)
+{
+        if (!strcmp(s, "on"))
+                *ret = TRI_ON;
+        else if (!strcmp(s, "off"))
+                *ret = TRI_OFF;
+        else if (allow_auto && !strcmp(s, "auto"))
+                *ret = TRI_AUTO;
+        else
+                return -1;
+        return 0;
+}
+
+static int create(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "mode", required_argument, 0, 'm' }, { "gpu", required_argument, 0, 'g' },
+                { "windows", required_argument, 0, 'w' }, { "memory", required_argument, 0, 'M' },
+                { "cpus", required_argument, 0, 'c' }, { "image", required_argument, 0, 'i' },
+                { "size", required_argument, 0, 's' }, { "looking-glass", optional_argument, 0, 'L' },
+                { "evdev", required_argument, 0, 'e' }, { "secure-boot", required_argument, 0, 'S' },
+                { "hide-hypervisor", required_argument, 0, 'H' }, { "replace", no_argument, 0, 'R' },
+                { "print-xml", no_argument, 0, 'P' }, { "domcaps", required_argument, 0, 'C' },
+                { "dry-run", no_argument, 0, 'n' }, { "tcg", no_argument, 0, 'T' },
+                { "sysroot", required_argument, 0, 'r' }, { "help", no_argument, 0, 'h' }, { 0 } };
+        struct vm_opts o = { .windows = 11 };
+        struct create_flags fl = { 0 };
+        bool have_mode = false;
+        int c;
+        optind = 1;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+                switch (c) {
+                case 'm':
+                        have_mode = true;
+                        if (!strcmp(optarg, "passthrough"))
+                                o.mode = VM_PASSTHROUGH;
+                        else if (!strcmp(optarg, "gvtg"))
+                                o.mode = VM_GVTG;
+                        else if (!strcmp(optarg, "sriov"))
+                                o.mode = VM_SRIOV;
+                        else
+                                return usage_err("--mode '%.32s': passthrough, gvtg or sriov", optarg);
+                        break;
+                case 'g': o.gpu = optarg; break;
+                case 'w':
+                        if (strcmp(optarg, "10") && strcmp(optarg, "11"))
+                                return usage_err("--windows '%.32s': 10 or 11", optarg);
+                        o.windows = (unsigned)atoi(optarg);
+                        break;
+                case 'M':
+                        if (!(o.memory_mib = size_mib(optarg)))
+                                return usage_err("--memory '%.32s': a size like 8G or 12288M", optarg);
+                        break;
+                case 'c': {
+                        char *end;
+                        unsigned long v = strtoul(optarg, &end, 10);
+                        if (*optarg < '1' || *optarg > '9' || *end || v > TOPO_MAX_CPUS)
+                                return usage_err("--cpus '%.32s': a number of vCPUs", optarg);
+                        o.cpus = (unsigned)v;
+                        break;
+                }
+                case 'i':
+                        if (optarg[0] != '/' || strstr(optarg, "/../") || strchr(optarg, '\n'))
+                                return usage_err("--image '%.200s': an absolute path", optarg);
+                        o.image = optarg;
+                        break;
+                case 's':
+                        if (!(o.image_gib = size_mib(optarg) / 1024))
+                                return usage_err("--size '%.32s': a size like 128G", optarg);
+                        break;
+                case 'L':
+                        o.looking_glass = true;
+                        if (optarg) {
+                                char hdr[8] = "", extra;
+                                int k = sscanf(optarg, "%ux%u,%7[a-z]%c", &o.lg_w, &o.lg_h, hdr, &extra);
+                                if (k < 2 || k > 3 || (k == 3 && strcmp(hdr, "hdr")) || o.lg_w < 640 || o.lg_h < 480 || o.lg_w > 16384 || o.lg_h > 16384)
+                                        return usage_err("--looking-glass=%.32s: WIDTHxHEIGHT, optionally ,hdr (like 2560x1440,hdr)", optarg);
+                                o.lg_hdr = k == 3;
+                        }
+                        break;
+                case 'e':
+                        if (o.n_evdev == VM_MAX_EVDEV)
+                                return usage_err("--evdev: at most %s devices", "8");
+                        o.evdev[o.n_evdev++] = optarg;
+                        break;
+                case 'S':
+                        if (tri(optarg, &o.secure_boot, false) < 0)
+                                return usage_err("--secure-boot '%.32s': on or off", optarg);
+                        break;
+                case 'H':
+                        if (tri(optarg, &o.hide, true) < 0)
+                                return usage_err("--hide-hypervisor '%.32s': auto, on or off", optarg);
+                        break;
+                case 'R': fl.replace = true; break;
+                case 'P': fl.print_xml = true; break;
+                case 'C': fl.domcaps = optarg; break;
+                case 'n': fl.dry_run = true; break;
+                case 'T': fl.tcg = true; break;
+                case 'r': fl.sysroot = optarg; break;
+                case 'h': usage(stdout); return PGS_EXIT_OK;
+                default:
+                        return usage_err("create: unknown or incomplete option '%.64s' (pgs vm --help)", argv[optind - 1]);
+                }
+        }
+        if (optind != argc - 1)
+                return usage_err("create takes one NAME%s (pgs vm --help)", optind < argc - 1 ? ", and only one" : "");
+        o.name = argv[optind];
+        if (!have_mode)
+                return usage_err("create %.64s: --mode passthrough|gvtg|sriov is required", o.name);
+        if (o.n_evdev > 1)
+                for (unsigned i = 0; i < o.n_evdev; i++)
+                        if (!strcmp(o.evdev[i], "auto") || !strcmp(o.evdev[i], "none"))
+                                return usage_err("--evdev %s stands alone", o.evdev[i]);
+        if (fl.domcaps && !fl.print_xml)
+                return usage_err("--domcaps%s: only with --print-xml (create asks libvirt)", "");
+        if (o.image_gib && !o.image)
+                return usage_err("--size%s: only with --image", "");
+        if (o.image_gib && o.image_gib < vm_min_disk_gib(o.windows)) {
+                char m[64];
+                snprintf(m, sizeof(m), "%llu", vm_min_disk_gib(o.windows));
+                return usage_err("--size: Windows needs a disk of at least %s GiB", m);
+        }
+        return vm_create(&o, &fl);
+}
+
+int main(int argc, char **argv)
+{
+        /* argv: pgs-vm vm SUBCOMMAND … (as `pgs vm` passes it) */
+        if (argc < 3 || !strcmp(argv[2], "--help") || !strcmp(argv[2], "-h") || !strcmp(argv[2], "help")) {
+                usage(argc < 3 ? stderr : stdout);
+                return argc < 3 ? PGS_EXIT_USAGE : PGS_EXIT_OK;
+        }
+        const char *sub = argv[2];
+        if (!strcmp(sub, "create"))
+                return create(argc - 2, argv + 2);
+        if (!strcmp(sub, "show") || !strcmp(sub, "remove"))
+                return vm_manage(argc - 2, argv + 2);
+        if (!strcmp(sub, "install"))
+                return usage_err("install: the unattended Windows install is not built yet (docs/vm.md says what to do by hand)%s", "");
+        return usage_err("unknown subcommand '%.64s' (create, show, remove)", sub);
+}
