@@ -21,6 +21,7 @@
 #include "qemu-hook/domain.h"
 #include "shared/command.h"
 #include "shared/log.h"
+#include "shared/sysroot.h"
 #include "vm/manage.h"
 
 #define ID "pgs vm"
@@ -135,6 +136,28 @@ static int make_image(const struct pgs_root *r, const struct vm_opts *o)
         return k;
 }
 
+/* --image: an existing one is used as it is; a new one needs --size */
+static int image_plan(const struct pgs_root *r, const struct vm_opts *o, bool *ret_make)
+{
+        bool exists = o->image && fs_exists(r, o->image);
+        if (o->image && !exists && !o->image_gib) {
+                log_stderr(ID, "--image %s does not exist; --size SIZE creates it; nothing defined", o->image);
+                return -ENOENT;
+        }
+        if (exists && o->image_gib) {
+                log_stderr(ID, "--image %s exists already and pgs never overwrites a disk: drop --size to use it; nothing defined", o->image);
+                return -EEXIST;
+        }
+        *ret_make = o->image && !exists;
+        return 0;
+}
+
+static void notes(const struct vm_spec *s)
+{
+        for (unsigned i = 0; i < s->n_notes; i++)
+                log_stderr(ID, "note: %s", s->notes[i]);
+}
+
 static void summary(const struct vm_spec *s, const char *verb, const char *uuid)
 {
         char hk[128], cpus[1024] = "";
@@ -159,60 +182,75 @@ static void summary(const struct vm_spec *s, const char *verb, const char *uuid)
         if (s->mdev_uuid[0])
                 printf("  GVT-g:  mdev %s on %s (the hook creates it at start)\n", s->mdev_uuid, s->gpu_name);
         printf("  firmware: OVMF, secure boot %s; TPM 2.0 %s\n", s->secure_boot ? "on" : "off", s->tpm ? "emulated (swtpm)" : "none");
-        for (unsigned i = 0; i < s->n_notes; i++)
-                log_stderr(ID, "note: %s", s->notes[i]);
+        notes(s);
 }
 
-int vm_create(struct vm_opts *o, const struct create_flags *fl)
+/* libvirt's capabilities: --domcaps FILE or the default set for --print-xml,
+ * else libvirt's for KVM (QEMU's own when libvirt has no KVM, or --tcg) */
+static int get_caps(virConnectPtr c, const struct create_flags *fl, struct caps *ret)
 {
-        struct pgs_root r;
-        int k = root_open(&r, fl->sysroot), rc = PGS_EXIT_FAILED;
-        if (k < 0) {
-                log_stderr(ID, "--sysroot %s: %s", fl->sysroot ? fl->sysroot : "/", strerror(-k));
-                return PGS_EXIT_FAILED;
-        }
-        virConnectPtr c = NULL;
-        char *capsxml = NULL, *xml = NULL, **used = NULL, m[600], uuid[VIR_UUID_STRING_BUFLEN] = "";
-        struct vm_spec *s = calloc(1, sizeof(*s));
-        struct domain *chk = calloc(1, sizeof(*chk));
-        struct caps caps;
-        bool made = false;
-        if (!s || !chk)
-                goto out;
-        if (fl->print_xml) {
+        char *capsxml = NULL, m[600];
+        if (!c) {
                 capsxml = fl->domcaps ? read_plain(fl->domcaps) : strdup(caps_default_xml);
         } else {
-                if (!(c = lv_open()))
-                        goto out;
                 if (!fl->tcg && !(capsxml = virConnectGetDomainCapabilities(c, NULL, "x86_64", "q35", "kvm", 0)))
                         log_stderr(ID, "note: libvirt offers no KVM domain here (%s): the domain is one QEMU emulates", lv_msg());
                 if (!capsxml && !(capsxml = virConnectGetDomainCapabilities(c, NULL, "x86_64", "q35", "qemu", 0)))
                         log_stderr(ID, "libvirt gives no domain capabilities for q35 on x86_64: %s", lv_msg());
         }
         if (!capsxml)
-                goto out;
-        if (caps_parse(capsxml, strlen(capsxml), &caps, m, sizeof(m)) < 0) {
+                return -ENOENT;
+        int k = caps_parse(capsxml, strlen(capsxml), ret, m, sizeof(m));
+        free(capsxml);
+        if (k < 0) {
                 log_stderr(ID, "%s%s%s", fl->domcaps ? fl->domcaps : "", fl->domcaps ? ": " : "", m);
-                goto out;
+                return k;
         }
         if (fl->tcg)
-                caps.kvm = false;
-        if (c) {
-                virDomainPtr d = virDomainLookupByName(c, o->name);
-                if (d) {
-                        virDomainGetUUIDString(d, uuid);
-                        virDomainFree(d);
-                        if (!fl->replace) {
-                                log_stderr(ID, "a domain named %s is defined already (%s); --replace redefines it, keeping its UUID, NVRAM and TPM state", o->name, uuid);
-                                goto out;
-                        }
-                        o->uuid = uuid;
+                ret->kvm = false;
+        return 0;
+}
+
+/* what libvirt knows that the domain depends on: a defined domain of that
+ * name (refused, or its UUID kept with --replace), the VFs other domains
+ * hold, the default network */
+static int libvirt_context(virConnectPtr c, struct vm_opts *o, const struct create_flags *fl, char *uuid, char ***used)
+{
+        virDomainPtr d = virDomainLookupByName(c, o->name);
+        if (d) {
+                virDomainGetUUIDString(d, uuid);
+                virDomainFree(d);
+                if (!fl->replace) {
+                        log_stderr(ID, "a domain named %s is defined already (%s); --replace redefines it, keeping its UUID, NVRAM and TPM state; nothing defined", o->name, uuid);
+                        return -EEXIST;
                 }
-                used = used_pci(c, o->uuid);
-                o->used_vfs = (const char *const *)used;
-                o->net_default = net_default_active(c);
-                if (!o->net_default)
-                        log_stderr(ID, "note: libvirt's network 'default' is not defined and active: the domain gets no network (virsh net-start default; virsh net-autostart default, then pgs vm create --replace)");
+                o->uuid = uuid;
+        }
+        *used = used_pci(c, o->uuid);
+        o->used_vfs = (const char *const *)*used;
+        o->net_default = net_default_active(c);
+        if (!o->net_default)
+                log_stderr(ID, "note: libvirt's network 'default' is not defined and active: the domain gets no network (virsh net-start default; virsh net-autostart default, then pgs vm create --replace)");
+        return 0;
+}
+
+int vm_create(struct vm_opts *o, const struct create_flags *fl)
+{
+        struct pgs_root r;
+        int k = sysroot_open(&r, ID, fl->sysroot), rc = PGS_EXIT_FAILED;
+        if (k)
+                return k;
+        virConnectPtr c = NULL;
+        char *xml = NULL, **used = NULL, m[600], uuid[VIR_UUID_STRING_BUFLEN] = "";
+        struct vm_spec *s = calloc(1, sizeof(*s));
+        struct domain *chk = calloc(1, sizeof(*chk));
+        struct caps caps;
+        bool made = false;
+        if (!s || !chk || (!fl->print_xml && !(c = lv_open())) || get_caps(c, fl, &caps) < 0)
+                goto out;
+        if (c) {
+                if (libvirt_context(c, o, fl, uuid, &used) < 0)
+                        goto out;
         } else {
                 o->net_default = true;  /* --print-xml: what a host with libvirt's default network gets */
         }
@@ -229,24 +267,13 @@ int vm_create(struct vm_opts *o, const struct create_flags *fl)
                 goto out;
         }
         if (fl->print_xml) {
-                for (unsigned i = 0; i < s->n_notes; i++)
-                        log_stderr(ID, "note: %s", s->notes[i]);
+                notes(s);
                 fputs(xml, stdout);
                 rc = PGS_EXIT_OK;
                 goto out;
         }
-        if (o->image) {
-                bool exists = fs_exists(&r, o->image);
-                if (!exists && !o->image_gib) {
-                        log_stderr(ID, "--image %s does not exist; --size SIZE creates it; nothing defined", o->image);
-                        goto out;
-                }
-                if (exists && o->image_gib) {
-                        log_stderr(ID, "--image %s exists already and pgs never overwrites a disk: drop --size to use it; nothing defined", o->image);
-                        goto out;
-                }
-                made = !exists;
-        }
+        if (image_plan(&r, o, &made) < 0)
+                goto out;
         if (fl->dry_run) {
                 summary(s, "would define", o->uuid);
                 if (made)
@@ -278,7 +305,6 @@ out:
         for (char **u = used; u && *u; u++)
                 free(*u);
         free(used);
-        free(capsxml);
         free(xml);
         free(s);
         free(chk);

@@ -16,6 +16,7 @@
 #include "qemu-hook/domain.h"
 #include "shared/command.h"
 #include "shared/log.h"
+#include "shared/sysroot.h"
 #include "vm/manage.h"
 
 #define ID "pgs vm"
@@ -141,11 +142,9 @@ int vm_manage(int argc, char **argv)
                 return PGS_EXIT_USAGE;
         }
         struct pgs_root r;
-        int k = root_open(&r, sysroot);
-        if (k < 0) {
-                log_stderr(ID, "--sysroot %s: %s", sysroot, strerror(-k));
-                return PGS_EXIT_FAILED;
-        }
+        int k = sysroot_open(&r, ID, sysroot);
+        if (k)
+                return k;
         virSetErrorFunc(NULL, quiet);
         virConnectPtr c = virConnectOpen("qemu:///system");
         if (!c) {

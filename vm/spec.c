@@ -203,6 +203,30 @@ static int sriov(const struct pgs_root *r, const struct vm_opts *o, struct vm_sp
         return FAIL("%s: each of its %d virtual functions is used by another defined domain", d.name, d.sriov_num);
 }
 
+/* Hyper-V: the basics always; the rest as libvirt lists them (or, with
+ * no list, as KVM has had them since Linux 5.x); never the ones QEMU
+ * refuses without KVM; dependencies kept (synic, ipi and tlbflush need
+ * vpindex; stimer needs synic) */
+static unsigned hyperv(const struct caps *caps, const struct vm_spec *s)
+{
+        unsigned hv = caps->hv_listed ? caps->hv : ~0u;
+        if (s->tcg)
+                hv &= ~(1u << HV_VPINDEX | 1u << HV_SYNIC | 1u << HV_STIMER | 1u << HV_IPI | 1u << HV_TLBFLUSH
+                        | 1u << HV_EVMCS | 1u << HV_AVIC | 1u << HV_RESET | 1u << HV_REENLIGHTENMENT | 1u << HV_FREQUENCIES);
+        hv |= 1u << HV_RELAXED | 1u << HV_VAPIC | 1u << HV_SPINLOCKS;
+        hv &= ~(1u << (s->amd ? HV_EVMCS : HV_AVIC));
+        hv &= ~(1u << HV_RESET | 1u << HV_REENLIGHTENMENT);     /* not wanted for a gaming guest */
+        if (!(hv & 1u << HV_VPINDEX))
+                hv &= ~(1u << HV_SYNIC | 1u << HV_IPI | 1u << HV_TLBFLUSH);
+        if (!(hv & 1u << HV_SYNIC))
+                hv &= ~(1u << HV_STIMER);
+        if (!s->hide)
+                hv &= ~(1u << HV_VENDOR_ID);
+        else
+                hv |= 1u << HV_VENDOR_ID;
+        return hv;
+}
+
 int vm_spec_build(const struct pgs_root *r, const struct vm_opts *o, const struct caps *caps,
                   struct vm_spec *ret, char *msg, size_t msgsize)
 {
@@ -261,25 +285,7 @@ int vm_spec_build(const struct pgs_root *r, const struct vm_opts *o, const struc
         if (k < 0)
                 goto out;
         s->hide = o->hide == TRI_ON || (o->hide == TRI_AUTO && ((o->mode == VM_PASSTHROUGH && s->nvidia) || o->mode == VM_SRIOV));
-        /* Hyper-V: the basics always; the rest as libvirt lists them (or, with
-         * no list, as KVM has had them since Linux 5.x); never the ones QEMU
-         * refuses without KVM */
-        unsigned hv = caps->hv_listed ? caps->hv : ~0u;
-        if (s->tcg)
-                hv &= ~(1u << HV_VPINDEX | 1u << HV_SYNIC | 1u << HV_STIMER | 1u << HV_IPI | 1u << HV_TLBFLUSH
-                        | 1u << HV_EVMCS | 1u << HV_AVIC | 1u << HV_RESET | 1u << HV_REENLIGHTENMENT | 1u << HV_FREQUENCIES);
-        hv |= 1u << HV_RELAXED | 1u << HV_VAPIC | 1u << HV_SPINLOCKS;
-        hv &= ~(1u << (s->amd ? HV_EVMCS : HV_AVIC));
-        hv &= ~(1u << HV_RESET | 1u << HV_REENLIGHTENMENT);     /* not wanted for a gaming guest */
-        if (!(hv & 1u << HV_VPINDEX))
-                hv &= ~(1u << HV_SYNIC | 1u << HV_IPI | 1u << HV_TLBFLUSH);
-        if (!(hv & 1u << HV_SYNIC))
-                hv &= ~(1u << HV_STIMER);
-        if (!s->hide)
-                hv &= ~(1u << HV_VENDOR_ID);
-        else
-                hv |= 1u << HV_VENDOR_ID;
-        s->hv = hv;
+        s->hv = hyperv(caps, s);
         if (s->looking_glass) {
                 unsigned w = o->lg_w ? o->lg_w : 1920, h = o->lg_h ? o->lg_h : 1080;
                 s->lg_mib = vm_lg_mib(w, h, o->lg_hdr);

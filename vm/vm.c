@@ -16,6 +16,7 @@
 #include "qemu-hook/domain.h"
 #include "shared/command.h"
 #include "shared/log.h"
+#include "shared/sysroot.h"
 #include "vm/manage.h"
 
 static void usage(FILE *f)
@@ -92,6 +93,84 @@ static int tri(const char *s, enum tri *ret, bool allow_auto)
         return 0;
 }
 
+/* one option of create: 0 taken, 1 --help shown, or an exit status */
+static int one_option(int c, struct vm_opts *o, struct create_flags *fl, bool *have_mode, char **argv)
+{
+        switch (c) {
+        case 'm':
+                *have_mode = true;
+                if (!strcmp(optarg, "passthrough"))
+                        o->mode = VM_PASSTHROUGH;
+                else if (!strcmp(optarg, "gvtg"))
+                        o->mode = VM_GVTG;
+                else if (!strcmp(optarg, "sriov"))
+                        o->mode = VM_SRIOV;
+                else
+                        return usage_err("--mode '%.32s': passthrough, gvtg or sriov", optarg);
+                break;
+        case 'g': o->gpu = optarg; break;
+        case 'w':
+                if (strcmp(optarg, "10") && strcmp(optarg, "11"))
+                        return usage_err("--windows '%.32s': 10 or 11", optarg);
+                o->windows = (unsigned)atoi(optarg);
+                break;
+        case 'M':
+                if (!(o->memory_mib = size_mib(optarg)))
+                        return usage_err("--memory '%.32s': a size like 8G or 12288M", optarg);
+                break;
+        case 'c': {
+                char *end;
+                unsigned long v = strtoul(optarg, &end, 10);
+                if (*optarg < '1' || *optarg > '9' || *end || v > TOPO_MAX_CPUS)
+                        return usage_err("--cpus '%.32s': a number of vCPUs", optarg);
+                o->cpus = (unsigned)v;
+                break;
+        }
+        case 'i':
+                if (optarg[0] != '/' || strstr(optarg, "/../") || strchr(optarg, '\n'))
+                        return usage_err("--image '%.200s': an absolute path", optarg);
+                o->image = optarg;
+                break;
+        case 's':
+                if (!(o->image_gib = size_mib(optarg) / 1024))
+                        return usage_err("--size '%.32s': a size like 128G", optarg);
+                break;
+        case 'L':
+                o->looking_glass = true;
+                if (optarg) {
+                        char hdr[8] = "", extra;
+                        int k = sscanf(optarg, "%ux%u,%7[a-z]%c", &o->lg_w, &o->lg_h, hdr, &extra);
+                        if (k < 2 || k > 3 || (k == 3 && strcmp(hdr, "hdr")) || o->lg_w < 640 || o->lg_h < 480 || o->lg_w > 16384 || o->lg_h > 16384)
+                                return usage_err("--looking-glass=%.32s: WIDTHxHEIGHT, optionally ,hdr (like 2560x1440,hdr)", optarg);
+                        o->lg_hdr = k == 3;
+                }
+                break;
+        case 'e':
+                if (o->n_evdev == VM_MAX_EVDEV)
+                        return usage_err("--evdev: at most %s devices", "8");
+                o->evdev[o->n_evdev++] = optarg;
+                break;
+        case 'S':
+                if (tri(optarg, &o->secure_boot, false) < 0)
+                        return usage_err("--secure-boot '%.32s': on or off", optarg);
+                break;
+        case 'H':
+                if (tri(optarg, &o->hide, true) < 0)
+                        return usage_err("--hide-hypervisor '%.32s': auto, on or off", optarg);
+                break;
+        case 'R': fl->replace = true; break;
+        case 'P': fl->print_xml = true; break;
+        case 'C': fl->domcaps = optarg; break;
+        case 'n': fl->dry_run = true; break;
+        case 'T': fl->tcg = true; break;
+        case 'r': fl->sysroot = optarg; break;
+        case 'h': usage(stdout); return 1;
+        default:
+                return usage_err("create: unknown or incomplete option '%.64s' (pgs vm --help)", argv[optind - 1]);
+        }
+        return 0;
+}
+
 static int create(int argc, char **argv)
 {
         static const struct option opts[] = {
@@ -103,7 +182,7 @@ static int create(int argc, char **argv)
                 { "hide-hypervisor", required_argument, 0, 'H' }, { "replace", no_argument, 0, 'R' },
                 { "print-xml", no_argument, 0, 'P' }, { "domcaps", required_argument, 0, 'C' },
                 { "dry-run", no_argument, 0, 'n' }, { "tcg", no_argument, 0, 'T' },
-                { "sysroot", required_argument, 0, 'r' }, { "help", no_argument, 0, 'h' }, { 0 } };
+                SYSROOT_OPTION, { "help", no_argument, 0, 'h' }, { 0 } };
         struct vm_opts o = { .windows = 11 };
         struct create_flags fl = { 0 };
         bool have_mode = false;
@@ -111,78 +190,9 @@ static int create(int argc, char **argv)
         optind = 1;
         opterr = 0;
         while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-                switch (c) {
-                case 'm':
-                        have_mode = true;
-                        if (!strcmp(optarg, "passthrough"))
-                                o.mode = VM_PASSTHROUGH;
-                        else if (!strcmp(optarg, "gvtg"))
-                                o.mode = VM_GVTG;
-                        else if (!strcmp(optarg, "sriov"))
-                                o.mode = VM_SRIOV;
-                        else
-                                return usage_err("--mode '%.32s': passthrough, gvtg or sriov", optarg);
-                        break;
-                case 'g': o.gpu = optarg; break;
-                case 'w':
-                        if (strcmp(optarg, "10") && strcmp(optarg, "11"))
-                                return usage_err("--windows '%.32s': 10 or 11", optarg);
-                        o.windows = (unsigned)atoi(optarg);
-                        break;
-                case 'M':
-                        if (!(o.memory_mib = size_mib(optarg)))
-                                return usage_err("--memory '%.32s': a size like 8G or 12288M", optarg);
-                        break;
-                case 'c': {
-                        char *end;
-                        unsigned long v = strtoul(optarg, &end, 10);
-                        if (*optarg < '1' || *optarg > '9' || *end || v > TOPO_MAX_CPUS)
-                                return usage_err("--cpus '%.32s': a number of vCPUs", optarg);
-                        o.cpus = (unsigned)v;
-                        break;
-                }
-                case 'i':
-                        if (optarg[0] != '/' || strstr(optarg, "/../") || strchr(optarg, '\n'))
-                                return usage_err("--image '%.200s': an absolute path", optarg);
-                        o.image = optarg;
-                        break;
-                case 's':
-                        if (!(o.image_gib = size_mib(optarg) / 1024))
-                                return usage_err("--size '%.32s': a size like 128G", optarg);
-                        break;
-                case 'L':
-                        o.looking_glass = true;
-                        if (optarg) {
-                                char hdr[8] = "", extra;
-                                int k = sscanf(optarg, "%ux%u,%7[a-z]%c", &o.lg_w, &o.lg_h, hdr, &extra);
-                                if (k < 2 || k > 3 || (k == 3 && strcmp(hdr, "hdr")) || o.lg_w < 640 || o.lg_h < 480 || o.lg_w > 16384 || o.lg_h > 16384)
-                                        return usage_err("--looking-glass=%.32s: WIDTHxHEIGHT, optionally ,hdr (like 2560x1440,hdr)", optarg);
-                                o.lg_hdr = k == 3;
-                        }
-                        break;
-                case 'e':
-                        if (o.n_evdev == VM_MAX_EVDEV)
-                                return usage_err("--evdev: at most %s devices", "8");
-                        o.evdev[o.n_evdev++] = optarg;
-                        break;
-                case 'S':
-                        if (tri(optarg, &o.secure_boot, false) < 0)
-                                return usage_err("--secure-boot '%.32s': on or off", optarg);
-                        break;
-                case 'H':
-                        if (tri(optarg, &o.hide, true) < 0)
-                                return usage_err("--hide-hypervisor '%.32s': auto, on or off", optarg);
-                        break;
-                case 'R': fl.replace = true; break;
-                case 'P': fl.print_xml = true; break;
-                case 'C': fl.domcaps = optarg; break;
-                case 'n': fl.dry_run = true; break;
-                case 'T': fl.tcg = true; break;
-                case 'r': fl.sysroot = optarg; break;
-                case 'h': usage(stdout); return PGS_EXIT_OK;
-                default:
-                        return usage_err("create: unknown or incomplete option '%.64s' (pgs vm --help)", argv[optind - 1]);
-                }
+                int k = one_option(c, &o, &fl, &have_mode, argv);
+                if (k)
+                        return k == 1 ? PGS_EXIT_OK : k;
         }
         if (optind != argc - 1)
                 return usage_err("create takes one NAME%s (pgs vm --help)", optind < argc - 1 ? ", and only one" : "");
