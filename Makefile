@@ -168,7 +168,7 @@ $(B)/test/timeit: tests/bench/timeit.c
 FUZZ_CC      ?= clang
 FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -std=gnu11 $(CPPFLAGS)
 FUZZ_SECONDS ?= 60
-FUZZ_NAMES   := config cpulist kparams boot journal early_state domain setup
+FUZZ_NAMES   := config cpulist kparams boot journal early_state domain setup domcaps
 FUZZ_BINS    := $(FUZZ_NAMES:%=$(B)/fuzz/fuzz_%)
 FUZZ_SRC_boot        := $(wildcard boot-entry/*.c) cli/status.c cli/statusvm.c $(HOST_SRC)
 FUZZ_LIBS_boot       := $(HOST_LIBS)
@@ -179,13 +179,16 @@ FUZZ_SRC_domain      := qemu-hook/domain.c
 FUZZ_SRC_journal     := $(HOOK_LIB_SRC) $(HOST_SRC)
 FUZZ_LIBS_journal    := $(HOST_LIBS)
 FUZZ_LIBS_domain     := $(XML_LIBS)
+# pgs vm's capabilities parser and the XML it writes, read back by the hook's parser
+FUZZ_SRC_domcaps     := vm/caps.c vm/xml.c qemu-hook/domain.c
+FUZZ_LIBS_domcaps    := $(XML_LIBS)
 # pgs setup reads its record and /etc/pgs.conf; it is the whole of pgs but its main
 FUZZ_SRC_setup       := $(filter-out cli/pgs.c,$(CLI_SRC)) $(HOST_SRC)
 FUZZ_LIBS_setup      := $(HOST_LIBS)
 fuzz-build: $(FUZZ_BINS)
-$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(SHARED_SRC) $(SHARED_HDR) $(wildcard boot-entry/* cli/* qemu-hook/* installers/*.c installers/*.h initramfs/*)
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(SHARED_SRC) $(SHARED_HDR) $(wildcard boot-entry/* cli/* qemu-hook/* vm/* installers/*.c installers/*.h initramfs/*)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) $(if $(filter domain,$*),$(XML_CFLAGS)) -o $@ $< $(SHARED_SRC) $(FUZZ_SRC_$*) $(FUZZ_LIBS_$*)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(if $(filter domain domcaps,$*),$(XML_CFLAGS)) -o $@ $< $(SHARED_SRC) $(FUZZ_SRC_$*) $(FUZZ_LIBS_$*)
 fuzz: deps
 	@$(MAKE) --no-print-directory fuzz-build
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run long

@@ -37,6 +37,16 @@ static void device_of(const char *name, char *buf, size_t size)
                 buf[n - 5] = 0;
 }
 
+/* a name XML can carry as it is: a USB device names itself, so a link
+ * name may hold any byte but '/' */
+static bool printable(const char *s)
+{
+        for (; *s; s++)
+                if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+                        return false;
+        return true;
+}
+
 static int pick_in(const struct pgs_root *r, const char *dir, struct vm_spec *s, bool want_kbd, bool want_mouse)
 {
         struct dirent **l;
@@ -45,10 +55,10 @@ static int pick_in(const struct pgs_root *r, const char *dir, struct vm_spec *s,
                 return 0;
         const char *kbd = NULL, *mouse = NULL;
         for (int i = 0; i < n; i++)
-                if (!mouse && ends(l[i]->d_name, "-event-mouse"))
+                if (!mouse && ends(l[i]->d_name, "-event-mouse") && printable(l[i]->d_name))
                         mouse = l[i]->d_name;
         for (int i = 0; i < n && !kbd; i++) {
-                if (!ends(l[i]->d_name, "-event-kbd"))
+                if (!ends(l[i]->d_name, "-event-kbd") || !printable(l[i]->d_name))
                         continue;
                 char dk[256], dm[256];
                 device_of(l[i]->d_name, dk, sizeof(dk));
@@ -87,7 +97,7 @@ int vm_evdev_pick(const struct pgs_root *r, const struct vm_opts *o, struct vm_s
         } else {
                 for (unsigned i = 0; i < o->n_evdev; i++) {
                         const char *d = o->evdev[i];
-                        if (strncmp(d, "/dev/input/", 11) || strstr(d, "/../") || strlen(d) >= sizeof(s->evdev[0])) {
+                        if (strncmp(d, "/dev/input/", 11) || strstr(d, "/../") || strlen(d) >= sizeof(s->evdev[0]) || !printable(d)) {
                                 snprintf(msg, msgsize, "--evdev %.200s: give a device under /dev/input/by-id or /dev/input/by-path", d);
                                 return -EINVAL;
                         }

@@ -303,3 +303,44 @@ vmt_ns_scratch() {
       dracut --force --kver $kver /boot/initrd.img-$kver
     fi"
 }
+
+# vmt_libvirtd W — a real libvirtd (Debian 12's monolithic daemon) private to
+# the calling test, which must already run in its own mount namespace: tmpfs
+# on /run, copies of /etc/libvirt and empty /var/lib, /var/log and
+# /var/cache/libvirt under W bound over the originals; QEMU and swtpm run as
+# root with no security driver. Hooks go into /etc/libvirt/hooks before it
+# starts (a daemon started without one never notices one added later).
+# Returns once the socket is up; vmt_libvirtd_stop ends it.
+vmt_libvirtd_prepare() {
+  local w=$1
+  mkdir -p "$w"/{lib,log,cache}
+  cp -a /etc/libvirt "$w/etc-libvirt"
+  mkdir -p "$w/etc-libvirt/hooks"
+  mount -t tmpfs tmpfs /run
+  mount --bind "$w/etc-libvirt" /etc/libvirt
+  mount --bind "$w/lib" /var/lib/libvirt
+  mount --bind "$w/log" /var/log/libvirt
+  mount --bind "$w/cache" /var/cache/libvirt
+  mkdir -p /var/lib/libvirt/qemu/nvram /var/lib/libvirt/swtpm /var/log/libvirt/qemu /var/log/swtpm/libvirt/qemu /var/cache/libvirt/qemu
+  cat >> /etc/libvirt/qemu.conf <<'EOC'
+user = "root"
+group = "root"
+dynamic_ownership = 0
+security_driver = "none"
+swtpm_user = "root"
+swtpm_group = "root"
+EOC
+}
+vmt_libvirtd_start() {
+  virtlogd -d
+  libvirtd -d
+  local i
+  for i in $(seq 300); do [ -S /run/libvirt/libvirt-sock ] && return 0; sleep 0.1; done
+  return 1
+}
+vmt_libvirtd_stop() {
+  kill "$(cat /run/libvirtd.pid 2>/dev/null)" 2>/dev/null
+  kill "$(cat /run/virtlogd.pid 2>/dev/null)" 2>/dev/null
+  local i
+  for i in $(seq 50); do [ -e /run/libvirtd.pid ] || break; sleep 0.1; done
+}
