@@ -31,10 +31,15 @@ _pgs() {
     --loader) COMPREPLY=($(compgen -W "grub bls systemd-boot kernelstub uki nixos" -- "$cur")); return ;;
     --generator) COMPREPLY=($(compgen -W "mkinitcpio dracut initramfs-tools" -- "$cur")); return ;;
     --gpu) _pgs_pci class; return ;;
-    --vfs|--isolate) return ;;
+    --windows) COMPREPLY=($(compgen -W "10 11" -- "$cur")); return ;;
+    --secure-boot) COMPREPLY=($(compgen -W "on off" -- "$cur")); return ;;
+    --hide-hypervisor) COMPREPLY=($(compgen -W "auto on off" -- "$cur")); return ;;
+    --evdev) COMPREPLY=($(compgen -W "auto none" -- "$cur") $(compgen -f -- "${cur:-/dev/input/by-id/}")); return ;;
+    --domcaps|--image) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --vfs|--isolate|--memory|--cpus|--size) return ;;
   esac
   if [ -z "$cmd" ]; then
-    COMPREPLY=($(compgen -W "check status setup initramfs boot restore --sysroot --help --version" -- "$cur"))
+    COMPREPLY=($(compgen -W "check status setup initramfs boot restore vm --sysroot --help --version" -- "$cur"))
     return
   fi
   case $cmd in
@@ -45,6 +50,13 @@ _pgs() {
       elif [ -z "$sub" ] && [[ $cur != -* ]]; then COMPREPLY=($(compgen -W "hook" -- "$cur")); return
       else opts="--mode --gpu --vfs --hugepages --dry-run --json --undo --sysroot --help"; fi ;;
     restore) opts="--dry-run --sysroot --help" ;;
+    vm)
+      [ -z "$sub" ] && [[ $cur != -* ]] && { COMPREPLY=($(compgen -W "create show remove" -- "$cur")); return; }
+      case $sub in
+        create) opts="--mode --gpu --windows --memory --cpus --image --size --looking-glass --evdev --secure-boot --hide-hypervisor --tcg --replace --print-xml --domcaps --dry-run --sysroot --help" ;;
+        remove) opts="--dry-run --sysroot" ;;
+        *) opts="--sysroot" ;;
+      esac ;;
     initramfs)
       [ -z "$sub" ] && [[ $cur != -* ]] && { COMPREPLY=($(compgen -W "status enable disable" -- "$cur")); return; }
       opts="--dry-run --generator --sysroot --help" ;;
