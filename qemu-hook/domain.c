@@ -3,7 +3,6 @@
 #include "qemu-hook/domain.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include <libxml/tree.h>
 
 #include "shared/pgsmeta.h"
+#include "shared/strutil.h"
 
 static xmlNode *child(xmlNode *n, const char *name)
 {
@@ -104,15 +104,6 @@ static bool named(const xmlNode *n, const char *name)
         return n->type == XML_ELEMENT_NODE && !strcmp((const char *)n->name, name);
 }
 
-static int fail_msg(char *msg, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail_msg(char *msg, size_t size, const char *fmt, ...)
-{
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, size, fmt, ap);
-        va_end(ap);
-        return -EINVAL;
-}
 /* the message into msg, and -EINVAL (in a function with msg and msgsize) */
 #define FAIL(...) fail_msg(msg, msgsize, __VA_ARGS__)
 

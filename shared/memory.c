@@ -13,7 +13,7 @@ uint64_t meminfo_kib(const struct pgs_root *r, const char *key)
         uint64_t v = 0;
         if (fs_read_file(r, "proc/meminfo", 1 << 16, &t, &len) < 0)
                 return 0;
-        for (char *p = t; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+        for (char *p = t; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
                 if (!strncmp(p, key, kl) && p[kl] == ':') {
                         v = strtoull(p + kl + 1, NULL, 10);
                         break;

@@ -2,6 +2,8 @@
 /* shared/strutil.c — see strutil.h. */
 #include "shared/strutil.h"
 
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -50,4 +52,13 @@ void json_str(FILE *f, const char *s)
                         putc(c, f);
         }
         putc('"', f);
+}
+
+int fail_msg(char *msg, size_t size, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, size, fmt, ap);
+        va_end(ap);
+        return -EINVAL;
 }

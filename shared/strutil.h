@@ -17,3 +17,7 @@ const char *str_shown(const char *s, size_t len, char *buf, size_t size);
 /* s as a JSON string ("…", with " \\ and control bytes escaped), or null
  * when s is NULL: what every --json output writes. */
 void json_str(FILE *f, const char *s);
+
+/* Format a refusal into msg and return -EINVAL: for parsers and planners that
+ * hand the caller a message (`return fail_msg(msg, msgsize, "…", …)`). */
+int fail_msg(char *msg, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -123,7 +123,8 @@ int caps_parse(const char *xml, size_t len, struct caps *ret, char *msg, size_t 
         c.tpm = supported(tpm) && enum_has(enum_of(tpm, "model"), "tpm-crb")
                 && enum_has(enum_of(tpm, "backendModel"), "emulator")
                 && (!enum_of(tpm, "backendVersion") || enum_has(enum_of(tpm, "backendVersion"), "2.0"));
-        for (xmlNode *mo = child(top, "cpu") ? child(top, "cpu")->children : NULL; mo; mo = mo->next)
+        xmlNode *cpu = child(top, "cpu");
+        for (xmlNode *mo = cpu ? cpu->children : NULL; mo; mo = mo->next)
                 if (mo->type == XML_ELEMENT_NODE && attr_is(mo, "name", "host-passthrough"))
                         c.host_passthrough = supported(mo);
         c.iothreads = supported(child(top, "iothreads"));

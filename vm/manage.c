@@ -30,13 +30,13 @@ static void quiet(void *ud, virErrorPtr e)
 {
 }
 
-static const char *lv_msg(void)
+const char *lv_msg(void)
 {
         const char *m = virGetLastErrorMessage();
         return m && *m ? m : "unknown libvirt error";
 }
 
-static virConnectPtr lv_open(void)
+virConnectPtr lv_open(void)
 {
         virSetErrorFunc(NULL, quiet);
         virConnectPtr c = virConnectOpen("qemu:///system");
@@ -86,24 +86,32 @@ static bool net_default_active(virConnectPtr c)
         return up;
 }
 
+/* a file the user names, as the shell sees it (relative to where they are,
+ * never under --sysroot): read whole, up to 1 MiB, NUL-terminated */
 static char *read_plain(const char *path)
 {
-        struct pgs_root cwd;
-        char *buf = NULL;
-        size_t len;
-        if (root_open(&cwd, "/") < 0)
+        size_t len = 0, max = 1 << 20;
+        char *buf = malloc(max + 1);
+        if (!buf)
                 return NULL;
-        /* a file the user names, relative to where they are */
-        char abs[4096];
-        if (path[0] != '/' && getcwd(abs, sizeof(abs)))
-                snprintf(abs + strlen(abs), sizeof(abs) - strlen(abs), "/%s", path);
-        else
-                snprintf(abs, sizeof(abs), "%s", path);
-        int k = fs_read_file(&cwd, abs, 1 << 20, &buf, &len);
-        root_close(&cwd);
-        if (k < 0)
+        int fd = open(path, O_RDONLY | O_CLOEXEC), k = fd < 0 ? -errno : 0;
+        ssize_t n = 1;
+        while (k == 0 && n > 0 && len <= max)
+                if ((n = read(fd, buf + len, max + 1 - len)) < 0)
+                        k = errno == EINTR ? 0 : -errno, n = 1;
+                else
+                        len += (size_t)n;
+        if (k == 0 && len > max)
+                k = -EFBIG;
+        if (fd >= 0)
+                close(fd);
+        if (k < 0) {
                 log_stderr(ID, "--domcaps %s: %s", path, strerror(-k));
-        return k < 0 ? NULL : buf;
+                free(buf);
+                return NULL;
+        }
+        buf[len] = 0;
+        return buf;
 }
 
 static int record_add(const struct pgs_root *r, const char *name, const char *line)

@@ -15,6 +15,12 @@ int vm_create(struct vm_opts *o, const struct create_flags *fl);
 /* pgs vm show|remove: argv[0] is the subcommand */
 int vm_manage(int argc, char **argv);
 
+/* qemu:///system, with libvirt's own error printing off; NULL after saying
+ * why. lv_msg: libvirt's last error, for a message. */
+struct _virConnect;
+struct _virConnect *lv_open(void);
+const char *lv_msg(void);
+
 /* what pgs created for a domain, so remove takes back that and nothing else:
  * var/lib/pgs/vm/NAME, lines "image PATH" */
 #define VM_RECORD_DIR "var/lib/pgs/vm"

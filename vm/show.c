@@ -21,10 +21,6 @@
 
 #define ID "pgs vm"
 
-static void quiet(void *ud, virErrorPtr e)
-{
-}
-
 static const char *state_name(int st)
 {
         switch (st) {
@@ -46,7 +42,7 @@ static int show(virDomainPtr d, const struct pgs_root *r, const char *name)
         virDomainGetState(d, &st, &reason, 0);
         virDomainGetUUIDString(d, u);
         if (!x || !dom || domain_parse(x, strlen(x), dom, m, sizeof(m)) < 0) {
-                log_stderr(ID, "%s: its XML cannot be read: %s", name, x && dom ? m : virGetLastErrorMessage());
+                log_stderr(ID, "%s: its XML cannot be read: %s", name, x && dom ? m : lv_msg());
                 free(x);
                 free(dom);
                 return PGS_EXIT_FAILED;
@@ -97,7 +93,7 @@ static int remove_dom(virDomainPtr d, const struct pgs_root *r, const char *name
                 return PGS_EXIT_OK;
         }
         if (virDomainUndefineFlags(d, VIR_DOMAIN_UNDEFINE_NVRAM | VIR_DOMAIN_UNDEFINE_TPM | VIR_DOMAIN_UNDEFINE_MANAGED_SAVE) < 0) {
-                log_stderr(ID, "libvirt did not undefine %s: %s; nothing removed", name, virGetLastErrorMessage());
+                log_stderr(ID, "libvirt did not undefine %s: %s; nothing removed", name, lv_msg());
                 free(rec);
                 return PGS_EXIT_FAILED;
         }
@@ -145,10 +141,8 @@ int vm_manage(int argc, char **argv)
         int k = sysroot_open(&r, ID, sysroot);
         if (k)
                 return k;
-        virSetErrorFunc(NULL, quiet);
-        virConnectPtr c = virConnectOpen("qemu:///system");
+        virConnectPtr c = lv_open();
         if (!c) {
-                log_stderr(ID, "cannot connect to libvirt (qemu:///system): %s", virGetLastErrorMessage());
                 root_close(&r);
                 return PGS_EXIT_FAILED;
         }

@@ -12,18 +12,10 @@
 
 #include "shared/cpuinfo.h"
 #include "shared/memory.h"
+#include "shared/strutil.h"
 #include "vm/vm.h"
 
-static int fail(char *msg, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *msg, size_t size, const char *fmt, ...)
-{
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, size, fmt, ap);
-        va_end(ap);
-        return -EINVAL;
-}
-#define FAIL(...) fail(msg, msgsize, __VA_ARGS__)
+#define FAIL(...) fail_msg(msg, msgsize, __VA_ARGS__)
 
 static void note(struct vm_spec *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void note(struct vm_spec *s, const char *fmt, ...)
@@ -75,9 +67,7 @@ static int memory(const struct pgs_root *r, const struct vm_opts *o, struct vm_s
         /* 1 GiB pages only when enough are reserved and free (a running
          * domain holds its own) and libvirt has a hugetlbfs for them */
         uint64_t free1g = 0;
-        char buf[32];
-        if (fs_read_str(r, "sys/kernel/mm/hugepages/hugepages-1048576kB/free_hugepages", buf, sizeof(buf)) > 0)
-                parse_u64(buf, 10, &free1g);
+        fs_read_u64(r, "sys/kernel/mm/hugepages/hugepages-1048576kB/free_hugepages", 10, &free1g);
         bool g = s->memory_mib % 1024 == 0 && free1g >= s->memory_mib / 1024 && hugetlbfs_mounted(r, 1048576);
         s->page_kib = g ? 1048576 : 2048;
         return 0;
@@ -101,9 +91,10 @@ static int passthrough(const struct pgs_root *r, const struct vm_opts *o, struct
                 if (pci_addr_list(r, &all, &n) < 0)
                         n = 0, all = NULL;
                 for (size_t i = 0; i < n && !found; i++) {
-                        if (pci_dev_read(r, &all[i], &d) < 0 || pci_dev_class16(&d) >> 8 != 0x03 || d.boot_vga == 1 || pci_dev_integrated(r, &d))
+                        char an[PCI_ADDR_STR];
+                        if (all[i].fn || pci_dev_read_ids(r, pci_addr_fmt(&all[i], an), &d) < 0 || pci_dev_class16(&d) >> 8 != 0x03)
                                 continue;
-                        found = d.addr.fn == 0;
+                        found = pci_dev_read(r, &all[i], &d) == 0 && d.boot_vga != 1 && !pci_dev_integrated(r, &d);
                 }
                 free(all);
                 if (!found)

@@ -67,12 +67,8 @@ static void features(FILE *f, const struct vm_spec *s)
         if (s->secure_boot)
                 fputs("    <smm state='on'/>\n", f);
         fputs("  </features>\n", f);
-        if (s->tcg) {
-                /* host-passthrough needs KVM; invtsc and the cache passthrough too */
-                fputs("  <cpu mode='maximum' check='none' migratable='off'>\n", f);
-        } else {
-                fputs("  <cpu mode='host-passthrough' check='none' migratable='off'>\n", f);
-        }
+        /* host-passthrough needs KVM; invtsc and the cache passthrough too */
+        fprintf(f, "  <cpu mode='%s' check='none' migratable='off'>\n", s->tcg ? "maximum" : "host-passthrough");
         fprintf(f, "    <topology sockets='1' dies='1' cores='%u' threads='%u'/>\n", s->pin.cores, s->pin.threads);
         if (!s->tcg) {
                 fputs("    <cache mode='passthrough'/>\n", f);
