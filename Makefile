@@ -61,7 +61,7 @@ $(B)/pgs-qemu-hook-xml: $(B)/host/qemu-hook/worker.o $(B)/host/qemu-hook/domain.
 # pgs-vm: `pgs vm` (vm/front.c runs it), the one program linked with
 # libvirt; it reads XML with the hook's own parser (qemu-hook/domain.c)
 VIRT_CFLAGS := $(shell pkg-config --cflags libvirt 2>/dev/null)
-VIRT_LIBS   := $(shell pkg-config --libs libvirt 2>/dev/null)
+VIRT_LIBS   := $(shell pkg-config --libs libvirt icu-i18n 2>/dev/null)
 VM_SRC      := $(filter-out vm/front.c,$(wildcard vm/*.c))
 $(B)/host/vm/%.o: vm/%.c $(SHARED_HDR) $(wildcard vm/*.h qemu-hook/*.h)
 	@mkdir -p $(dir $@)
@@ -168,7 +168,7 @@ $(B)/test/timeit: tests/bench/timeit.c
 FUZZ_CC      ?= clang
 FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -std=gnu11 $(CPPFLAGS)
 FUZZ_SECONDS ?= 60
-FUZZ_NAMES   := config cpulist kparams boot journal early_state domain setup domcaps
+FUZZ_NAMES   := config cpulist kparams boot journal early_state domain setup domcaps winlocale
 FUZZ_BINS    := $(FUZZ_NAMES:%=$(B)/fuzz/fuzz_%)
 FUZZ_SRC_boot        := $(wildcard boot-entry/*.c) cli/status.c cli/statusvm.c $(HOST_SRC)
 FUZZ_LIBS_boot       := $(HOST_LIBS)
@@ -182,6 +182,8 @@ FUZZ_LIBS_domain     := $(XML_LIBS)
 # pgs vm's capabilities parser and the XML it writes, read back by the hook's parser
 FUZZ_SRC_domcaps     := vm/caps.c vm/xml.c qemu-hook/domain.c
 FUZZ_LIBS_domcaps    := $(XML_LIBS)
+FUZZ_SRC_winlocale   := vm/winlocale.c
+FUZZ_LIBS_winlocale  := $(shell pkg-config --libs icu-i18n 2>/dev/null)
 # pgs setup reads its record and /etc/pgs.conf; it is the whole of pgs but its main
 FUZZ_SRC_setup       := $(filter-out cli/pgs.c,$(CLI_SRC)) $(HOST_SRC)
 FUZZ_LIBS_setup      := $(HOST_LIBS)

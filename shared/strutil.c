@@ -54,6 +54,19 @@ void json_str(FILE *f, const char *s)
         putc('"', f);
 }
 
+void xml_str(FILE *f, const char *s)
+{
+        for (; *s; s++)
+                switch (*s) {
+                case '<': fputs("&lt;", f); break;
+                case '>': fputs("&gt;", f); break;
+                case '&': fputs("&amp;", f); break;
+                case '\'': fputs("&apos;", f); break;
+                case '"': fputs("&quot;", f); break;
+                default: putc(*s, f);
+                }
+}
+
 int fail_msg(char *msg, size_t size, const char *fmt, ...)
 {
         va_list ap;

@@ -18,6 +18,10 @@ const char *str_shown(const char *s, size_t len, char *buf, size_t size);
  * when s is NULL: what every --json output writes. */
 void json_str(FILE *f, const char *s);
 
+/* s as XML text or an attribute value (either quote): < > & ' " escaped;
+ * what vm/xml.c and vm/answer.c write user strings with. */
+void xml_str(FILE *f, const char *s);
+
 /* Format a refusal into msg and return -EINVAL: for parsers and planners that
  * hand the caller a message (`return fail_msg(msg, msgsize, "…", …)`). */
 int fail_msg(char *msg, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

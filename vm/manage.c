@@ -114,7 +114,7 @@ static char *read_plain(const char *path)
         return buf;
 }
 
-static int record_add(const struct pgs_root *r, const char *name, const char *line)
+int vm_record_add(const struct pgs_root *r, const char *name, const char *line)
 {
         char p[256], *old = NULL, *text;
         size_t len = 0;
@@ -304,7 +304,7 @@ int vm_create(struct vm_opts *o, const struct create_flags *fl)
         if (made) {
                 char line[4200];
                 snprintf(line, sizeof(line), "image %s", o->image);
-                if ((k = record_add(&r, o->name, line)) < 0)
+                if ((k = vm_record_add(&r, o->name, line)) < 0)
                         log_stderr(ID, "cannot record that pgs created %s (%s): pgs vm remove will leave it", o->image, strerror(-k));
         }
         summary(s, o->uuid ? "redefined" : "defined", uuid);

@@ -24,3 +24,6 @@ const char *lv_msg(void);
 /* what pgs created for a domain, so remove takes back that and nothing else:
  * var/lib/pgs/vm/NAME, lines "image PATH" */
 #define VM_RECORD_DIR "var/lib/pgs/vm"
+/* add a line to that record */
+struct pgs_root;
+int vm_record_add(const struct pgs_root *r, const char *name, const char *line);

@@ -74,6 +74,17 @@ static int show(virDomainPtr d, const struct pgs_root *r, const char *name)
         return PGS_EXIT_OK;
 }
 
+/* a record line's file: "image PATH" (the system disk pgs made), "answer
+ * PATH" (an answer ISO pgs vm install left, holding a password) */
+static const char *record_file(const char *line)
+{
+        if (!strncmp(line, "image ", 6))
+                return line + 6;
+        if (!strncmp(line, "answer ", 7))
+                return line + 7;
+        return NULL;
+}
+
 static int remove_dom(virDomainPtr d, const struct pgs_root *r, const char *name, bool dry)
 {
         if (virDomainIsActive(d) == 1) {
@@ -87,8 +98,8 @@ static int remove_dom(virDomainPtr d, const struct pgs_root *r, const char *name
         if (dry) {
                 printf("would undefine %s with its NVRAM and TPM state\n", name);
                 for (char *l = have ? strtok(rec, "\n") : NULL; l; l = strtok(NULL, "\n"))
-                        if (!strncmp(l, "image ", 6))
-                                printf("would delete %s (pgs created it)\n", l + 6);
+                        if (record_file(l))
+                                printf("would delete %s (pgs created it)\n", record_file(l));
                 free(rec);
                 return PGS_EXIT_OK;
         }
@@ -100,14 +111,15 @@ static int remove_dom(virDomainPtr d, const struct pgs_root *r, const char *name
         printf("undefined %s with its NVRAM and TPM state\n", name);
         int rc = PGS_EXIT_OK;
         for (char *l = have ? strtok(rec, "\n") : NULL; l; l = strtok(NULL, "\n")) {
-                if (strncmp(l, "image ", 6))
+                const char *file = record_file(l);
+                if (!file)
                         continue;
-                int k = fs_unlink(r, l + 6);
+                int k = fs_unlink(r, file);
                 if (k < 0 && k != -ENOENT) {
-                        log_stderr(ID, "%s: cannot delete it: %s", l + 6, strerror(-k));
+                        log_stderr(ID, "%s: cannot delete it: %s", file, strerror(-k));
                         rc = PGS_EXIT_PARTIAL;
-                } else {
-                        printf("deleted %s (pgs created it)\n", l + 6);
+                } else if (k == 0) {
+                        printf("deleted %s (pgs created it)\n", file);
                 }
         }
         if (have && rc == PGS_EXIT_OK)

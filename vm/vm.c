@@ -17,11 +17,13 @@
 #include "shared/command.h"
 #include "shared/log.h"
 #include "shared/sysroot.h"
+#include "vm/installcmd.h"
 #include "vm/manage.h"
 
 static void usage(FILE *f)
 {
         fputs("Usage: pgs vm create NAME --mode passthrough|gvtg|sriov [OPTIONS]\n"
+              "       pgs vm install NAME --iso WIN.iso [OPTIONS]\n"
               "       pgs vm show NAME\n"
               "       pgs vm remove NAME [--dry-run]\n"
               "\n"
@@ -49,6 +51,22 @@ static void usage(FILE *f)
               "                         domcapabilities); default: the set docs/vm.md lists\n"
               "  --dry-run              say what create would do; define and write nothing\n"
               "  --sysroot DIR          read the host (sysfs, /proc, /dev) under DIR\n"
+              "\n"
+              "install options (Windows into the domain create made, unattended):\n"
+              "  --iso FILE             the Windows 10/11 ISO (absolute path); its language is Setup's\n"
+              "  --virtio-iso FILE      virtio-win (not in Debian; default: /usr/share/virtio-win/)\n"
+              "  --driver FILE          installed at the first boot, where the GPU is: an NVIDIA, AMD or\n"
+              "                         Intel driver .exe, Looking Glass's host .exe, or an .msi (repeat)\n"
+              "  --edition NAME         home, pro (default), pro-n, education, enterprise, …: its generic key\n"
+              "  --user NAME            the one local administrator (default: $SUDO_USER, else pgs)\n"
+              "  --password-file FILE   its password, first line (default: asked on the terminal)\n"
+              "  --language ll-CC       Setup's language when the ISO's volume id names none\n"
+              "  --erase-disk           Setup may erase a system disk that holds data\n"
+              "  --timeout MIN          wait at most this long for Setup, and for the first boot (240)\n"
+              "  --key-seconds N        press Enter for the CD's prompt this long (40; 300 under TCG)\n"
+              "  --print-answer [--domain-xml FILE]  print the answer file; change nothing\n"
+              "  --dry-run              say what install would do; write and start nothing\n"
+              "  The answer ISO holds the password in clear: 0600, deleted once Setup ends.\n"
               "\n"
               "Exit status: 0 done, 1 failed, 64 usage error. docs/vm.md tells more.\n", f);
 }
@@ -228,6 +246,6 @@ int main(int argc, char **argv)
         if (!strcmp(sub, "show") || !strcmp(sub, "remove"))
                 return vm_manage(argc - 2, argv + 2);
         if (!strcmp(sub, "install"))
-                return usage_err("install: the unattended Windows install is not built yet (docs/vm.md says what to do by hand)%s", "");
+                return vm_install(argc - 2, argv + 2);
         return usage_err("unknown subcommand '%.64s' (create, show, remove)", sub);
 }

@@ -9,21 +9,8 @@
 #include <string.h>
 
 #include "shared/pgsmeta.h"
+#include "shared/strutil.h"
 #include "vm/vm.h"
-
-/* text or an attribute value, escaped */
-static void esc(FILE *f, const char *s)
-{
-        for (; *s; s++)
-                switch (*s) {
-                case '<': fputs("&lt;", f); break;
-                case '>': fputs("&gt;", f); break;
-                case '&': fputs("&amp;", f); break;
-                case '\'': fputs("&apos;", f); break;
-                case '"': fputs("&quot;", f); break;
-                default: fputc(*s, f);
-                }
-}
 
 static void on(FILE *f, const struct vm_spec *s, enum hv h)
 {
@@ -106,7 +93,7 @@ static void devices(FILE *f, const struct vm_spec *s)
                 fputs("    <disk type='file' device='disk'>\n"
                       "      <driver name='qemu' type='raw' cache='none' io='native' discard='unmap'/>\n"
                       "      <source file='", f);
-                esc(f, o->image);
+                xml_str(f, o->image);
                 fputs("'/>\n      <target dev='sda' bus='scsi'/>\n"
                       "      <address type='drive' controller='0' bus='0' target='0' unit='0'/>\n"
                       "      <boot order='1'/>\n    </disk>\n", f);
@@ -133,7 +120,7 @@ static void devices(FILE *f, const struct vm_spec *s)
                            "      <source><address uuid='%s'/></source>\n    </hostdev>\n", s->mdev_uuid);
         for (unsigned i = 0; i < s->n_evdev; i++) {
                 fputs("    <input type='evdev'>\n      <source dev='", f);
-                esc(f, s->evdev[i]);
+                xml_str(f, s->evdev[i]);
                 fputs(s->evdev_kbd[i] ? "' grab='all' grabToggle='ctrl-ctrl' repeat='on'/>\n" : "'/>\n", f);
                 fputs("    </input>\n", f);
         }
@@ -157,7 +144,7 @@ char *vm_xml(const struct vm_spec *s)
                 return NULL;
         const struct vm_opts *o = s->o;
         fprintf(f, "<domain type='%s'>\n  <name>", s->tcg ? "qemu" : "kvm");
-        esc(f, o->name);
+        xml_str(f, o->name);
         fputs("</name>\n", f);
         if (o->uuid)
                 fprintf(f, "  <uuid>%s</uuid>\n", o->uuid);

@@ -344,3 +344,61 @@ vmt_libvirtd_stop() {
   local i
   for i in $(seq 50); do [ -e /run/libvirtd.pid ] || break; sleep 0.1; done
 }
+
+# vmt_standin W — a stand-in for a Windows medium that proves pgs vm install's
+# key press with secure boot on: Debian's shim (signed by Microsoft's UEFI CA,
+# which OVMF's enrolled keys trust) and Debian's signed GRUB, whose menu waits
+# for a key (timeout -1) and then powers the guest off, as Setup does at its
+# end. W/win.iso has a consumer ISO's volume id (CCCOMA_X64FRE_EN-US_DV9);
+# W/virtio.iso stands in for virtio-win (vioscsi\w10\amd64, the guest tools).
+vmt_standin() {
+  local w=$1 cd=$1/cd vio=$1/virtio
+  rm -rf "$cd" "$vio"; mkdir -p "$cd/.disk" "$cd/boot/grub" "$vio/vioscsi/w10/amd64" "$vio/vioscsi/w11/amd64"
+  echo "pgs stand-in Windows medium" > "$cd/.disk/info"
+  : > "$cd/pgs-standin-cd"
+  cat > "$cd/boot/grub/grub.cfg" <<'EOC'
+set timeout=-1
+set default=0
+echo "PGS-STANDIN-CD: Press any key to boot from CD or DVD..."
+menuentry "pgs stand-in Windows Setup: a key was pressed; Setup ends by powering off" {
+  echo "PGS-STANDIN-CD: a key was pressed; Setup is done; powering off"
+  halt
+}
+EOC
+  rm -f "$w/efi.img"; mkfs.vfat -C "$w/efi.img" 8192 >/dev/null
+  mmd -i "$w/efi.img" ::/EFI ::/EFI/BOOT
+  mcopy -i "$w/efi.img" /usr/lib/shim/shimx64.efi.signed ::/EFI/BOOT/BOOTX64.EFI
+  mcopy -i "$w/efi.img" /usr/lib/grub/x86_64-efi-signed/gcdx64.efi.signed ::/EFI/BOOT/grubx64.efi
+  mv "$w/efi.img" "$cd/efi.img"
+  xorriso -as mkisofs -quiet -V CCCOMA_X64FRE_EN-US_DV9 -J -r -e efi.img -no-emul-boot -o "$w/win.iso" "$cd" 2>/dev/null || return 1
+  echo '; stand-in' > "$vio/vioscsi/w10/amd64/vioscsi.inf"; cp "$vio/vioscsi/w10/amd64/vioscsi.inf" "$vio/vioscsi/w11/amd64/"
+  : > "$vio/virtio-win-guest-tools.exe"
+  xorriso -as mkisofs -quiet -V virtio-win-0.1.240 -J -r -o "$w/virtio.iso" "$vio" 2>/dev/null
+}
+
+# vmt_standin_disk IMAGE — what Setup leaves on the disk, put there before
+# the install (GRUB cannot write a disk): a GPT with an ESP holding shim and
+# signed GRUB. While the install domain's CD is present, it hands over to the
+# CD's menu (GRUB cannot give the firmware back a failure, which would fall
+# through to the next boot option as an empty disk does); in the final
+# domain, with no CD, it is the first-boot task: it powers the guest off.
+vmt_standin_disk() {
+  local img=$1 esp
+  esp=$(dirname "$img")/esp.img
+  printf 'label: gpt\nstart=2048, size=16384, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B\n' | sfdisk -q "$img" || return 1
+  rm -f "$esp"; mkfs.vfat -C "$esp" 8192 >/dev/null
+  mmd -i "$esp" ::/EFI ::/EFI/BOOT ::/EFI/debian
+  mcopy -i "$esp" /usr/lib/shim/shimx64.efi.signed ::/EFI/BOOT/BOOTX64.EFI
+  mcopy -i "$esp" /usr/lib/grub/x86_64-efi-signed/grubx64.efi.signed ::/EFI/BOOT/grubx64.efi
+  cat > "$esp.cfg" <<'EOC'
+if search --no-floppy --file --set=cd /pgs-standin-cd; then
+  echo "PGS-STANDIN-DISK: the install CD is here: on to its menu"
+  configfile ($cd)/boot/grub/grub.cfg
+fi
+echo "PGS-STANDIN-DISK: first boot of the final domain: drivers installed; powering off"
+halt
+EOC
+  mcopy -i "$esp" "$esp.cfg" ::/EFI/debian/grub.cfg
+  dd if="$esp" of="$img" bs=512 seek=2048 conv=notrunc status=none
+  rm -f "$esp" "$esp.cfg"
+}
