@@ -51,9 +51,10 @@ _pgs() {
       else opts="--mode --gpu --vfs --hugepages --dry-run --json --undo --sysroot --help"; fi ;;
     restore) opts="--dry-run --sysroot --help" ;;
     vm)
-      [ -z "$sub" ] && [[ $cur != -* ]] && { COMPREPLY=($(compgen -W "create show remove" -- "$cur")); return; }
+      [ -z "$sub" ] && [[ $cur != -* ]] && { COMPREPLY=($(compgen -W "create install show remove" -- "$cur")); return; }
       case $sub in
         create) opts="--mode --gpu --windows --memory --cpus --image --size --looking-glass --evdev --secure-boot --hide-hypervisor --tcg --replace --print-xml --domcaps --dry-run --sysroot --help" ;;
+        install) opts="--iso --virtio-iso --driver --edition --user --password-file --language --erase-disk --timeout --key-seconds --print-answer --domain-xml --dry-run --sysroot" ;;
         remove) opts="--dry-run --sysroot" ;;
         *) opts="--sysroot" ;;
       esac ;;
