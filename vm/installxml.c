@@ -64,7 +64,12 @@ int install_facts(const char *xml, size_t len, struct dom_facts *ret, char *msg,
         if (!doc)
                 return -EINVAL;
         xmlNode *root = xmlDocGetRootElement(doc), *devices = child(root, "devices");
-        ret->windows = strstr(xml, "http://microsoft.com/win/10'") || strstr(xml, "http://microsoft.com/win/10\"") ? 10 : 11;
+        /* <metadata><libosinfo:libosinfo><libosinfo:os id='…/win/10'/> */
+        ret->windows = 11;
+        for (xmlNode *l = child(child(root, "metadata"), "libosinfo"); l; l = NULL)
+                for (xmlNode *os = child(l, "os"); os; os = NULL)
+                        if (attr_is(os, "id", "http://microsoft.com/win/10"))
+                                ret->windows = 10;
         ret->tpm = child(devices, "tpm") != NULL;
         for (xmlNode *f = child(child(child(root, "os"), "firmware"), "feature"); f; f = f->next)
                 if (is(f, "feature") && attr_is(f, "name", "secure-boot") && attr_is(f, "enabled", "yes"))
