@@ -66,7 +66,16 @@ VM_SRC      := $(filter-out vm/front.c,$(wildcard vm/*.c))
 $(B)/host/vm/%.o: vm/%.c $(SHARED_HDR) $(wildcard vm/*.h qemu-hook/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCFLAGS) $(XML_CFLAGS) $(VIRT_CFLAGS) -c -o $@ $<
-$(B)/pgs-vm: $(VM_SRC:%.c=$(B)/host/%.o) $(B)/host/qemu-hook/domain.o $(B)/libpgs.a
+# --laptop's ACPI table: compiled from vm/battery.asl by iasl (acpica-tools),
+# carried inside pgs-vm (vm/battery.S)
+$(B)/vm/battery.aml: vm/battery.asl
+	@mkdir -p $(dir $@)
+	@command -v iasl >/dev/null || { echo "iasl is missing: apt-get install acpica-tools (make check installs it)" >&2; exit 1; }
+	iasl -vs -p $(B)/vm/battery $< > $(B)/vm/battery.log || { cat $(B)/vm/battery.log >&2; exit 1; }
+$(B)/host/vm/battery.o: vm/battery.S $(B)/vm/battery.aml
+	@mkdir -p $(dir $@)
+	$(CC) -c -DBATTERY_AML='"$(B)/vm/battery.aml"' -o $@ $<
+$(B)/pgs-vm: $(VM_SRC:%.c=$(B)/host/%.o) $(B)/host/vm/battery.o $(B)/host/qemu-hook/domain.o $(B)/libpgs.a
 	$(CC) -o $@ $^ $(VIRT_LIBS) $(XML_LIBS)
 
 # --- installer files, with the real paths substituted -------------------------

@@ -207,6 +207,12 @@ static int find_virtio(const struct pgs_root *r, struct install_opts *io, char *
 static int disk_ok(const struct install_opts *io, const struct dom_facts *f)
 {
         struct stat st;
+        if (f->disk_ctrl) {
+                if (io->erase_disk)
+                        return 0;
+                log_stderr(ID, "install: Setup erases a whole disk behind the controller %s; --erase-disk says it may; nothing done", f->disk);
+                return -EEXIST;
+        }
         if (stat(f->disk, &st) < 0) {
                 log_stderr(ID, "install: the system disk %s: %s", f->disk, strerror(errno));
                 return -errno;
@@ -298,12 +304,13 @@ int vm_install(int argc, char **argv)
                 goto out;
         path_fmt(rel, sizeof(rel), VM_RECORD_DIR "/%s-answer.iso", io.name);
         char ahost[512], m[600];
-        if (!(ixml = install_xml(xml, strlen(xml), io.iso, host_path(&io, rel, ahost, sizeof(ahost)), io.virtio_iso, m, sizeof(m)))) {
+        if (!(ixml = install_xml(xml, strlen(xml), f.disk_ctrl ? f.disk : NULL, io.iso, host_path(&io, rel, ahost, sizeof(ahost)), io.virtio_iso, m, sizeof(m)))) {
                 log_stderr(ID, "install %s: %s; nothing done", io.name, m);
                 goto out;
         }
         if (io.dry_run) {
-                printf("would install Windows %u (%s, %s) into %s on %s\n", a.windows, io.edition, a.ui_lang, io.name, f.disk);
+                printf("would install Windows %u (%s, %s) into %s on %s%s\n", a.windows, io.edition, a.ui_lang, io.name,
+                       f.disk_ctrl ? "the disk behind the controller " : "", f.disk);
                 printf("  answer: computer %s, administrator %s, locale %s, keyboard %s, time zone %s%s%s\n", a.computer, a.user,
                        a.user_locale, a.input_locale, a.timezone, a.bypass_tpm ? ", BypassTPMCheck" : "", a.bypass_secure_boot ? ", BypassSecureBootCheck" : "");
                 printf("  would write %s (0600), deleted once Setup ends\n--- install domain XML ---\n%s", ahost, ixml);

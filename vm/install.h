@@ -70,14 +70,16 @@ struct dom_facts {
         unsigned windows;               /* from <libosinfo:os id>: 10 or 11 */
         bool managed;                   /* pgs's metadata is there */
         bool tpm, secure_boot;
-        char disk[4096];                /* the system disk: file or block device */
+        char disk[4096];                /* the system disk: file or block device, or the controller's address */
         bool disk_block;
+        bool disk_ctrl;                 /* a whole controller (a hostdev pgs's <handover allow> names) */
 };
 
 /* What install needs to know of the defined domain's XML; -EINVAL with msg */
 int install_facts(const char *xml, size_t len, struct dom_facts *ret, char *msg, size_t msgsize);
-/* The install domain: the final one without hostdevs, evdev, Looking Glass
- * and pgs's mdev; a display; e1000e; SATA CD-ROMs for Windows (boot order
- * after the disk), the answer ISO and virtio-win. malloc'ed XML or NULL. */
-char *install_xml(const char *final_xml, size_t len, const char *win_iso, const char *answer_iso,
+/* The install domain: the final one without hostdevs (but keep_pci, the
+ * system disk's controller, or NULL), evdev, Looking Glass and pgs's mdev; a
+ * display; e1000e; SATA CD-ROMs for Windows (boot order after the disk), the
+ * answer ISO and virtio-win. malloc'ed XML or NULL. */
+char *install_xml(const char *final_xml, size_t len, const char *keep_pci, const char *win_iso, const char *answer_iso,
                   const char *virtio_iso, char *msg, size_t msgsize);

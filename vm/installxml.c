@@ -57,6 +57,15 @@ int install_facts(const char *xml, size_t len, struct dom_facts *ret, char *msg,
         int k = d ? domain_parse(xml, len, d, msg, msgsize) : -ENOMEM;
         memset(ret, 0, sizeof(*ret));
         ret->managed = k == 0 && d->managed;
+        /* a controller pgs hands over (<pgs:handover allow='ADDR@…'>) holds the disk */
+        for (size_t i = 0; k == 0 && i < d->n_pci && !ret->disk_ctrl; i++) {
+                char key[24];
+                snprintf(key, sizeof(key), "%s@", d->pci[i].addr);
+                if (strstr(d->handover_allow, key)) {
+                        snprintf(ret->disk, sizeof(ret->disk), "%s", d->pci[i].addr);
+                        ret->disk_ctrl = true;
+                }
+        }
         free(d);
         if (k < 0)
                 return k;
@@ -74,7 +83,7 @@ int install_facts(const char *xml, size_t len, struct dom_facts *ret, char *msg,
         for (xmlNode *f = child(child(child(root, "os"), "firmware"), "feature"); f; f = f->next)
                 if (is(f, "feature") && attr_is(f, "name", "secure-boot") && attr_is(f, "enabled", "yes"))
                         ret->secure_boot = true;
-        xmlNode *disk = system_disk(devices), *src = child(disk, "source");
+        xmlNode *disk = ret->disk_ctrl ? NULL : system_disk(devices), *src = child(disk, "source");
         xmlChar *path = src ? xmlGetProp(src, (const xmlChar *)"file") : NULL;
         if (src && !path) {
                 path = xmlGetProp(src, (const xmlChar *)"dev");
@@ -89,6 +98,22 @@ int install_facts(const char *xml, size_t len, struct dom_facts *ret, char *msg,
         return 0;
 }
 
+/* a <hostdev type='pci'>'s source address, "0000:3e:00.0" */
+static void hostdev_addr(xmlNode *h, char *out, size_t size)
+{
+        xmlNode *a = child(child(h, "source"), "address");
+        unsigned v[4] = { 0 };
+        const char *names[4] = { "domain", "bus", "slot", "function" };
+        out[0] = 0;
+        for (int i = 0; a && i < 4; i++) {
+                xmlChar *x = xmlGetProp(a, (const xmlChar *)names[i]);
+                v[i] = x ? (unsigned)strtoul((const char *)x, NULL, 0) : 0;
+                xmlFree(x);
+        }
+        if (a)
+                snprintf(out, size, "%04x:%02x:%02x.%x", v[0] & 0xffff, v[1] & 0xff, v[2] & 0x1f, v[3] & 7);
+}
+
 static void drop(xmlNode *devices, const char *name, const char *attr, const char *value)
 {
         xmlNode *n = devices->children;
@@ -100,6 +125,27 @@ static void drop(xmlNode *devices, const char *name, const char *attr, const cha
                 }
                 n = next;
         }
+}
+
+/* every hostdev but keep (the system disk's controller), which boots first */
+static xmlNode *drop_hostdevs(xmlNode *devices, const char *keep)
+{
+        xmlNode *n = devices->children, *kept = NULL;
+        while (n) {
+                xmlNode *next = n->next;
+                char a[24] = "";
+                if (is(n, "hostdev")) {
+                        hostdev_addr(n, a, sizeof(a));
+                        if (keep && !strcmp(a, keep) && attr_is(n, "type", "pci")) {
+                                kept = n;
+                        } else {
+                                xmlUnlinkNode(n);
+                                xmlFreeNode(n);
+                        }
+                }
+                n = next;
+        }
+        return kept;
 }
 
 static void cdrom(xmlNode *devices, const char *file, const char *dev, int boot)
@@ -137,20 +183,21 @@ static void drop_mdev_meta(xmlNode *root)
                         }
 }
 
-char *install_xml(const char *final_xml, size_t len, const char *win_iso, const char *answer_iso,
+char *install_xml(const char *final_xml, size_t len, const char *keep_pci, const char *win_iso, const char *answer_iso,
                   const char *virtio_iso, char *msg, size_t msgsize)
 {
         xmlDoc *doc = xml_read_safe(final_xml, len, "the domain", msg, msgsize);
         if (!doc)
                 return NULL;
         xmlNode *root = xmlDocGetRootElement(doc), *devices = child(root, "devices");
-        xmlNode *disk = system_disk(devices);
+        xmlNode *disk = keep_pci ? drop_hostdevs(devices, keep_pci) : system_disk(devices);
         char *out = NULL;
         if (!disk) {
                 FAIL("it has no system disk");
                 goto done;
         }
-        drop(devices, "hostdev", NULL, NULL);
+        if (!keep_pci)
+                drop_hostdevs(devices, NULL);
         drop(devices, "input", "type", "evdev");
         drop(devices, "shmem", NULL, NULL);
         drop(devices, "graphics", NULL, NULL);

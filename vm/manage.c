@@ -120,6 +120,15 @@ int vm_record_add(const struct pgs_root *r, const char *name, const char *line)
         size_t len = 0;
         path_fmt(p, sizeof(p), VM_RECORD_DIR "/%s", name);
         fs_read_file(r, p, 1 << 16, &old, &len);
+        if (old) {
+                /* once: --replace writes the same files again */
+                size_t n = strlen(line);
+                for (const char *q = old; q; q = strchr(q, '\n') ? strchr(q, '\n') + 1 : NULL)
+                        if (!strncmp(q, line, n) && (q[n] == '\n' || !q[n])) {
+                                free(old);
+                                return 0;
+                        }
+        }
         if (asprintf(&text, "%s%s\n", old ? old : "", line) < 0)
                 text = NULL;
         int k = text ? fs_write_file_atomic(r, p, text, strlen(text), 0600) : -ENOMEM;
@@ -242,6 +251,46 @@ static int libvirt_context(virConnectPtr c, struct vm_opts *o, const struct crea
         return 0;
 }
 
+/* the image, the files beside the domain, the domain: each taken back when
+ * a later one fails */
+static int define(virConnectPtr c, const struct pgs_root *r, const struct vm_spec *s, const char *xml, bool made, struct vm_files *files)
+{
+        const struct vm_opts *o = s->o;
+        char uuid[VIR_UUID_STRING_BUFLEN] = "";
+        int k;
+        if (made && make_image(r, o) < 0)
+                return PGS_EXIT_FAILED;
+        if (vm_files_write(r, s, files) < 0) {
+                log_stderr(ID, "nothing defined");
+                if (made)
+                        fs_unlink(r, o->image);
+                return PGS_EXIT_FAILED;
+        }
+        virDomainPtr d = virDomainDefineXMLFlags(c, xml, VIR_DOMAIN_DEFINE_VALIDATE);
+        if (!d) {
+                log_stderr(ID, "libvirt refused the domain: %s; nothing defined", lv_msg());
+                vm_files_undo(r, files);
+                if (made)
+                        fs_unlink(r, o->image);
+                return PGS_EXIT_FAILED;
+        }
+        virDomainGetUUIDString(d, uuid);
+        virDomainFree(d);
+        if (made) {
+                char line[4200];
+                snprintf(line, sizeof(line), "image %s", o->image);
+                if ((k = vm_record_add(r, o->name, line)) < 0)
+                        log_stderr(ID, "cannot record that pgs created %s (%s): pgs vm remove will leave it", o->image, strerror(-k));
+        }
+        vm_files_record(r, o->name, files);
+        summary(s, o->uuid ? "redefined" : "defined", uuid);
+        for (unsigned i = 0; i < files->n_written; i++)
+                printf("  wrote /%s\n", files->written[i][0] == '/' ? files->written[i] + 1 : files->written[i]);
+        if (files->aa_done)
+                printf("  added QEMU's access to /etc/apparmor.d/local/abstractions/libvirt-qemu (from the domain's next start)\n");
+        return PGS_EXIT_OK;
+}
+
 int vm_create(struct vm_opts *o, const struct create_flags *fl)
 {
         struct pgs_root r;
@@ -253,6 +302,7 @@ int vm_create(struct vm_opts *o, const struct create_flags *fl)
         struct vm_spec *s = calloc(1, sizeof(*s));
         struct domain *chk = calloc(1, sizeof(*chk));
         struct caps caps;
+        struct vm_files files = { 0 };
         bool made = false;
         if (!s || !chk || (!fl->print_xml && !(c = lv_open())) || get_caps(c, fl, &caps) < 0)
                 goto out;
@@ -270,7 +320,7 @@ int vm_create(struct vm_opts *o, const struct create_flags *fl)
                 goto out;
         /* the hook reads what pgs wrote: one definition, checked here */
         if (domain_parse(xml, strlen(xml), chk, m, sizeof(m)) < 0 || !chk->managed || chk->want_hugepages != (s->page_kib != 0)
-            || chk->n_pci != s->n_funcs || chk->n_mdevs != (s->mdev_uuid[0] != 0)) {
+            || chk->n_pci != s->n_funcs + s->has_ctrl || chk->n_mdevs != (s->mdev_uuid[0] != 0) || chk->want_handover != s->has_ctrl) {
                 log_stderr(ID, "internal error: the hook would not read this domain as written (%s); nothing defined", m);
                 goto out;
         }
@@ -282,34 +332,22 @@ int vm_create(struct vm_opts *o, const struct create_flags *fl)
         }
         if (image_plan(&r, o, &made) < 0)
                 goto out;
+        if (vm_files_plan(&r, s, &files, m, sizeof(m)) < 0) {
+                log_stderr(ID, "%s; nothing defined", m);
+                goto out;
+        }
         if (fl->dry_run) {
                 summary(s, "would define", o->uuid);
                 if (made)
                         printf("  would create %s, %llu GiB, sparse\n", o->image, o->image_gib);
+                vm_files_print(s, &files);
                 printf("--- domain XML ---\n%s", xml);
                 rc = PGS_EXIT_OK;
                 goto out;
         }
-        if (made && make_image(&r, o) < 0)
-                goto out;
-        virDomainPtr d = virDomainDefineXMLFlags(c, xml, VIR_DOMAIN_DEFINE_VALIDATE);
-        if (!d) {
-                log_stderr(ID, "libvirt refused the domain: %s; nothing defined", lv_msg());
-                if (made)
-                        fs_unlink(&r, o->image);
-                goto out;
-        }
-        virDomainGetUUIDString(d, uuid);
-        virDomainFree(d);
-        if (made) {
-                char line[4200];
-                snprintf(line, sizeof(line), "image %s", o->image);
-                if ((k = vm_record_add(&r, o->name, line)) < 0)
-                        log_stderr(ID, "cannot record that pgs created %s (%s): pgs vm remove will leave it", o->image, strerror(-k));
-        }
-        summary(s, o->uuid ? "redefined" : "defined", uuid);
-        rc = PGS_EXIT_OK;
+        rc = define(c, &r, s, xml, made, &files);
 out:
+        vm_files_free(&files);
         for (char **u = used; u && *u; u++)
                 free(*u);
         free(used);

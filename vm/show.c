@@ -75,13 +75,16 @@ static int show(virDomainPtr d, const struct pgs_root *r, const char *name)
 }
 
 /* a record line's file: "image PATH" (the system disk pgs made), "answer
- * PATH" (an answer ISO pgs vm install left, holding a password) */
+ * PATH" (an answer ISO pgs vm install left, holding a password), "file PATH"
+ * (a ROM, the battery table, the Looking Glass tmpfiles.d rule) */
 static const char *record_file(const char *line)
 {
         if (!strncmp(line, "image ", 6))
                 return line + 6;
         if (!strncmp(line, "answer ", 7))
                 return line + 7;
+        if (!strncmp(line, "file ", 5))
+                return line + 5;
         return NULL;
 }
 

@@ -17,8 +17,7 @@
 
 #define FAIL(...) fail_msg(msg, msgsize, __VA_ARGS__)
 
-static void note(struct vm_spec *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void note(struct vm_spec *s, const char *fmt, ...)
+void vm_note(struct vm_spec *s, const char *fmt, ...)
 {
         if (s->n_notes == sizeof(s->notes) / sizeof(s->notes[0]))
                 return;
@@ -73,6 +72,36 @@ static int memory(const struct pgs_root *r, const struct vm_opts *o, struct vm_s
         return 0;
 }
 
+int vm_group_check(const struct pgs_root *r, const struct pci_dev *d, bool take_slot,
+                   struct pci_addr *funcs, unsigned *n_funcs, char *msg, size_t msgsize)
+{
+        if (d->iommu_group < 0)
+                return FAIL("%s: it has no IOMMU group (is the IOMMU on? pgs check tells)", d->name);
+        struct pci_addr *m;
+        size_t n;
+        int k = pci_group_members(r, d->iommu_group, &m, &n);
+        if (k < 0)
+                return FAIL("%s: IOMMU group %d cannot be read: %s", d->name, d->iommu_group, strerror(-k));
+        for (size_t i = 0; i < n; i++) {
+                struct pci_dev p = { 0 };
+                char an[PCI_ADDR_STR];
+                if (!take_slot && pci_addr_eq(&m[i], &d->addr))
+                        continue;
+                if (take_slot && pci_addr_same_slot(&m[i], &d->addr)) {
+                        if (*n_funcs < VM_MAX_FUNCS)
+                                funcs[(*n_funcs)++] = m[i];
+                        continue;
+                }
+                if (pci_dev_read(r, &m[i], &p) == 0 && pci_dev_class16(&p) == PCI_CLASS_BRIDGE_PCI)
+                        continue;
+                free(m);
+                return FAIL("%s: IOMMU group %d also holds %s (class %06x), which would go with it; the group is not viable for a VM",
+                            d->name, d->iommu_group, pci_addr_fmt(&m[i], an), p.class);
+        }
+        free(m);
+        return 0;
+}
+
 /* every function of the GPU's slot in its IOMMU group; the group must hold
  * nothing else but PCI bridges */
 static int passthrough(const struct pgs_root *r, const struct vm_opts *o, struct vm_spec *s, char *msg, size_t msgsize)
@@ -109,30 +138,11 @@ static int passthrough(const struct pgs_root *r, const struct vm_opts *o, struct
         if (pci_dev_class16(&d) != PCI_CLASS_VGA) {
                 if (!o->looking_glass)
                         return FAIL("%s: a 3D controller has no outputs of its own; with --looking-glass the guest's picture reaches the host", d.name);
-                note(s, "%s is a 3D controller (no outputs): the guest is seen through Looking Glass only", d.name);
+                vm_note(s, "%s is a 3D controller (no outputs): the guest is seen through Looking Glass only", d.name);
         }
-        if (d.iommu_group < 0)
-                return FAIL("%s: it has no IOMMU group (is the IOMMU on? pgs check tells)", d.name);
-        struct pci_addr *m;
-        size_t n;
-        int k = pci_group_members(r, d.iommu_group, &m, &n);
+        int k = vm_group_check(r, &d, true, s->funcs, &s->n_funcs, msg, msgsize);
         if (k < 0)
-                return FAIL("%s: IOMMU group %d cannot be read: %s", d.name, d.iommu_group, strerror(-k));
-        for (size_t i = 0; i < n; i++) {
-                struct pci_dev p;
-                char an[PCI_ADDR_STR];
-                if (pci_addr_same_slot(&m[i], &d.addr)) {
-                        if (s->n_funcs < VM_MAX_FUNCS)
-                                s->funcs[s->n_funcs++] = m[i];
-                        continue;
-                }
-                if (pci_dev_read(r, &m[i], &p) == 0 && pci_dev_class16(&p) == PCI_CLASS_BRIDGE_PCI)
-                        continue;
-                free(m);
-                return FAIL("%s: IOMMU group %d also holds %s (class %06x), which would go with it; the group is not viable for a VM",
-                            d.name, d.iommu_group, pci_addr_fmt(&m[i], an), p.class);
-        }
-        free(m);
+                return k;
         s->nvidia = d.vendor == 0x10de;
         snprintf(s->gpu_name, sizeof(s->gpu_name), "%s", d.name);
         return 0;
@@ -159,7 +169,7 @@ static int gvtg(const struct pgs_root *r, const struct vm_opts *o, struct vm_spe
                  u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
         snprintf(s->gpu_name, sizeof(s->gpu_name), "%s", d.name);
         if (!o->looking_glass)
-                note(s, "a GVT-g slice has no display output of its own: Looking Glass is switched on");
+                vm_note(s, "a GVT-g slice has no display output of its own: Looking Glass is switched on");
         s->looking_glass = true;
         return 0;
 }
@@ -218,6 +228,32 @@ static unsigned hyperv(const struct caps *caps, const struct vm_spec *s)
         return hv;
 }
 
+/* the system disk (--image, --disk, --disk-controller) and the files QEMU
+ * reads beside it (--rom, --laptop) */
+static int storage_firmware(const struct pgs_root *r, const struct vm_opts *o, struct vm_spec *s, char *msg, size_t msgsize)
+{
+        if (!!o->image + !!o->disk + !!o->controller > 1)
+                return FAIL("--image, --disk and --disk-controller each give the system disk: name one");
+        if (o->controller && s->tcg)
+                return FAIL("--disk-controller %.32s: a domain QEMU emulates (no KVM) takes no host PCI device", o->controller);
+        if (o->disk && vm_disk_pick(r, o, s, msg, msgsize) < 0)
+                return -EINVAL;
+        if (o->controller && vm_controller_pick(r, o, s, msg, msgsize) < 0)
+                return -EINVAL;
+        if (o->rom) {
+                if (o->mode != VM_PASSTHROUGH || s->tcg)
+                        return FAIL("--rom %.200s: a ROM goes with a whole GPU (--mode passthrough, with KVM)", o->rom);
+                if (vm_rom_check(o->rom, msg, msgsize) < 0)
+                        return -EINVAL;
+                snprintf(s->rom, sizeof(s->rom), VM_FIRMWARE_DIR "/%s.rom", o->name);
+        }
+        if (o->laptop) {
+                snprintf(s->ssdt, sizeof(s->ssdt), VM_FIRMWARE_DIR "/%s-battery.aml", o->name);
+                vm_note(s, "--laptop adds an ACPI table through <qemu:commandline> (libvirt 9.0's <acpi><table> takes SLIC only): libvirt marks the domain tainted (custom-argv), which is expected");
+        }
+        return 0;
+}
+
 int vm_spec_build(const struct pgs_root *r, const struct vm_opts *o, const struct caps *caps,
                   struct vm_spec *ret, char *msg, size_t msgsize)
 {
@@ -251,7 +287,7 @@ int vm_spec_build(const struct pgs_root *r, const struct vm_opts *o, const struc
                 goto out;
         }
         if (s->pin.warning[0])
-                note(s, "%s", s->pin.warning);
+                vm_note(s, "%s", s->pin.warning);
         if (memory(r, o, s, msg, msgsize) < 0)
                 goto out;
         if (!caps->efi) {
@@ -265,7 +301,7 @@ int vm_spec_build(const struct pgs_root *r, const struct vm_opts *o, const struc
         }
         s->tpm = caps->tpm;
         if (o->windows == 11 && !s->tpm)
-                note(s, "libvirt offers no TPM 2.0 emulator (install swtpm): Windows 11 Setup refuses a machine without a TPM unless its answer file sets BypassTPMCheck");
+                vm_note(s, "libvirt offers no TPM 2.0 emulator (install swtpm): Windows 11 Setup refuses a machine without a TPM unless its answer file sets BypassTPMCheck");
         s->looking_glass = o->looking_glass;
         if (o->mode == VM_PASSTHROUGH)
                 k = passthrough(r, o, s, msg, msgsize);
@@ -281,8 +317,10 @@ int vm_spec_build(const struct pgs_root *r, const struct vm_opts *o, const struc
                 unsigned w = o->lg_w ? o->lg_w : 1920, h = o->lg_h ? o->lg_h : 1080;
                 s->lg_mib = vm_lg_mib(w, h, o->lg_hdr);
         }
+        if ((k = storage_firmware(r, o, s, msg, msgsize)) < 0)
+                goto out;
         if (s->tcg) {
-                note(s, "libvirt offers no KVM here: the domain is one QEMU emulates (type='qemu', no hostdevs, evdev or hugepages)");
+                vm_note(s, "libvirt offers no KVM here: the domain is one QEMU emulates (type='qemu', no hostdevs, evdev or hugepages)");
                 s->n_funcs = 0;
                 s->mdev_uuid[0] = 0;
                 s->page_kib = 0;

@@ -40,7 +40,16 @@ static void usage(FILE *f)
               "  --cpus N               vCPUs, whole cores (default: every core the host spares)\n"
               "  --image PATH [--size SIZE]  the system disk, a raw image (created with --size,\n"
               "                         e.g. 128G, when it does not exist; never wiped)\n"
-              "  --looking-glass[=WxH[,hdr]]  a Looking Glass shared memory (default 1920x1080)\n"
+              "  --disk PATH            a whole disk instead (stored by its /dev/disk/by-id name); refused\n"
+              "                         while the host uses it or a partition on it (mounted, swap,\n"
+              "                         LVM, LUKS, md, the root); never wiped by create\n"
+              "  --disk-controller ADDR a whole NVMe/SATA controller instead, with the same refusals\n"
+              "                         for every disk behind it; the hook hands it over at start\n"
+              "  --rom FILE             the GPU's option ROM (copied to /var/lib/pgs/firmware)\n"
+              "  --laptop               a battery ACPI table (NVIDIA's laptop drivers need one); libvirt\n"
+              "                         then marks the domain tainted (custom-argv)\n"
+              "  --looking-glass[=WxH[,hdr]]  a Looking Glass shared memory (default 1920x1080), its\n"
+              "                         file /dev/shm/looking-glass for you and group kvm (tmpfiles.d)\n"
               "  --evdev auto|none|DEV  keyboard and mouse the guest takes (repeat for several)\n"
               "  --secure-boot on|off   default on where libvirt's OVMF offers it\n"
               "  --hide-hypervisor auto|on|off  auto: on for NVIDIA passthrough and Intel VFs\n"
@@ -111,6 +120,20 @@ static int tri(const char *s, enum tri *ret, bool allow_auto)
         return 0;
 }
 
+/* --looking-glass[=WxH[,hdr]] */
+static int lg_option(struct vm_opts *o, const char *arg)
+{
+        o->looking_glass = true;
+        if (!arg)
+                return 0;
+        char hdr[8] = "", extra;
+        int k = sscanf(arg, "%ux%u,%7[a-z]%c", &o->lg_w, &o->lg_h, hdr, &extra);
+        if (k < 2 || k > 3 || (k == 3 && strcmp(hdr, "hdr")) || o->lg_w < 640 || o->lg_h < 480 || o->lg_w > 16384 || o->lg_h > 16384)
+                return -1;
+        o->lg_hdr = k == 3;
+        return 0;
+}
+
 /* one option of create: 0 taken, 1 --help shown, or an exit status */
 static int one_option(int c, struct vm_opts *o, struct create_flags *fl, bool *have_mode, char **argv)
 {
@@ -149,19 +172,21 @@ static int one_option(int c, struct vm_opts *o, struct create_flags *fl, bool *h
                         return usage_err("--image '%.200s': an absolute path", optarg);
                 o->image = optarg;
                 break;
+        case 'D':
+                if (optarg[0] != '/' || strstr(optarg, "/../") || strchr(optarg, '\n'))
+                        return usage_err("--disk '%.200s': an absolute path (like /dev/disk/by-id/nvme-…)", optarg);
+                o->disk = optarg;
+                break;
+        case 'K': o->controller = optarg; break;
+        case 'O': o->rom = optarg; break;
+        case 'l': o->laptop = true; break;
         case 's':
                 if (!(o->image_gib = size_mib(optarg) / 1024))
                         return usage_err("--size '%.32s': a size like 128G", optarg);
                 break;
         case 'L':
-                o->looking_glass = true;
-                if (optarg) {
-                        char hdr[8] = "", extra;
-                        int k = sscanf(optarg, "%ux%u,%7[a-z]%c", &o->lg_w, &o->lg_h, hdr, &extra);
-                        if (k < 2 || k > 3 || (k == 3 && strcmp(hdr, "hdr")) || o->lg_w < 640 || o->lg_h < 480 || o->lg_w > 16384 || o->lg_h > 16384)
-                                return usage_err("--looking-glass=%.32s: WIDTHxHEIGHT, optionally ,hdr (like 2560x1440,hdr)", optarg);
-                        o->lg_hdr = k == 3;
-                }
+                if (lg_option(o, optarg) < 0)
+                        return usage_err("--looking-glass=%.32s: WIDTHxHEIGHT, optionally ,hdr (like 2560x1440,hdr)", optarg);
                 break;
         case 'e':
                 if (o->n_evdev == VM_MAX_EVDEV)
@@ -196,6 +221,8 @@ static int create(int argc, char **argv)
                 { "windows", required_argument, 0, 'w' }, { "memory", required_argument, 0, 'M' },
                 { "cpus", required_argument, 0, 'c' }, { "image", required_argument, 0, 'i' },
                 { "size", required_argument, 0, 's' }, { "looking-glass", optional_argument, 0, 'L' },
+                { "disk", required_argument, 0, 'D' }, { "disk-controller", required_argument, 0, 'K' },
+                { "rom", required_argument, 0, 'O' }, { "laptop", no_argument, 0, 'l' },
                 { "evdev", required_argument, 0, 'e' }, { "secure-boot", required_argument, 0, 'S' },
                 { "hide-hypervisor", required_argument, 0, 'H' }, { "replace", no_argument, 0, 'R' },
                 { "print-xml", no_argument, 0, 'P' }, { "domcaps", required_argument, 0, 'C' },

@@ -99,6 +99,10 @@ struct vm_opts {
         unsigned long long memory_mib;  /* 0: 8192 */
         unsigned cpus;          /* 0: the topology's default */
         const char *image;      /* --image PATH */
+        const char *disk;       /* --disk PATH (a whole disk) */
+        const char *controller; /* --disk-controller ADDR */
+        const char *rom;        /* --rom FILE, as the user names it */
+        bool laptop;            /* --laptop: the fake battery SSDT */
         unsigned long long image_gib;   /* --size */
         bool looking_glass;
         unsigned lg_w, lg_h;
@@ -130,7 +134,12 @@ struct vm_spec {
         char evdev[VM_MAX_EVDEV][256];
         bool evdev_kbd[VM_MAX_EVDEV];
         unsigned n_evdev;
-        char notes[6][240];             /* warnings the user reads; the XML is still right */
+        char disk[256];                 /* --disk: its /dev/disk/by-id name */
+        struct pci_addr ctrl;           /* --disk-controller */
+        bool has_ctrl;
+        char handover_allow[64];        /* "ADDR@VID:DID" for the hook */
+        char rom[256], ssdt[256];       /* host paths under VM_FIRMWARE_DIR, "" when none */
+        char notes[8][240];             /* warnings the user reads; the XML is still right */
         unsigned n_notes;
 };
 
@@ -150,6 +159,24 @@ bool vm_name_ok(const char *name);
 int vm_evdev_pick(const struct pgs_root *r, const struct vm_opts *o, struct vm_spec *s, char *msg, size_t msgsize);
 /* Windows' smallest disk, GiB (libosinfo: Windows 11 64, Windows 10 32) */
 unsigned long long vm_min_disk_gib(unsigned windows);
+
+/* A note the user reads (at most 8; the rest are dropped). */
+void vm_note(struct vm_spec *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Is d's IOMMU group viable: every member but PCI bridges goes to the guest.
+ * take_slot: d's slot's functions join (into funcs); else d alone. */
+int vm_group_check(const struct pgs_root *r, const struct pci_dev *d, bool take_slot,
+                   struct pci_addr *funcs, unsigned *n_funcs, char *msg, size_t msgsize);
+
+/* --disk and --disk-controller: vm/disk.c. Refused while the host uses the
+ * disk, or a disk behind the controller (mounted, swap, LVM, LUKS, md, root). */
+int vm_disk_pick(const struct pgs_root *r, const struct vm_opts *o, struct vm_spec *s, char *msg, size_t msgsize);
+int vm_controller_pick(const struct pgs_root *r, const struct vm_opts *o, struct vm_spec *s, char *msg, size_t msgsize);
+
+/* Where create puts the files QEMU reads (--rom, --laptop): a directory of
+ * pgs's, readable by QEMU under AppArmor through a local abstraction rule */
+#define VM_FIRMWARE_DIR "/var/lib/pgs/firmware"
+/* vm/firmware.c: is FILE (the user's, not under --sysroot) a PCI option ROM */
+int vm_rom_check(const char *file, char *msg, size_t msgsize);
 
 /* The domain XML for s (malloc'ed). */
 char *vm_xml(const struct vm_spec *s);

@@ -87,16 +87,22 @@ static void devices(FILE *f, const struct vm_spec *s)
 {
         const struct vm_opts *o = s->o;
         fputs("  <devices>\n", f);
-        if (o->image) {
+        if (o->image || s->disk[0]) {
                 fprintf(f, "    <controller type='scsi' index='0' model='virtio-scsi'>\n"
                            "      <driver queues='%u'%s/>\n    </controller>\n", s->pin.vcpus, s->caps.iothreads ? " iothread='1'" : "");
-                fputs("    <disk type='file' device='disk'>\n"
-                      "      <driver name='qemu' type='raw' cache='none' io='native' discard='unmap'/>\n"
-                      "      <source file='", f);
-                xml_str(f, o->image);
+                fprintf(f, "    <disk type='%s' device='disk'>\n"
+                           "      <driver name='qemu' type='raw' cache='none' io='native' discard='unmap'/>\n"
+                           "      <source %s='", o->image ? "file" : "block", o->image ? "file" : "dev");
+                xml_str(f, o->image ? o->image : s->disk);
                 fputs("'/>\n      <target dev='sda' bus='scsi'/>\n"
                       "      <address type='drive' controller='0' bus='0' target='0' unit='0'/>\n"
                       "      <boot order='1'/>\n    </disk>\n", f);
+        }
+        if (s->has_ctrl) {
+                /* the whole controller: the hook hands it over (<pgs:handover allow>) */
+                fputs("    <hostdev mode='subsystem' type='pci' managed='no'>\n      <source>", f);
+                pci_src(f, &s->ctrl);
+                fputs("</source>\n      <boot order='1'/>\n    </hostdev>\n", f);
         }
         if (o->net_default)
                 fputs("    <interface type='network'>\n      <source network='default'/>\n      <model type='virtio'/>\n    </interface>\n", f);
@@ -107,7 +113,10 @@ static void devices(FILE *f, const struct vm_spec *s)
                 for (unsigned i = 0; i < s->n_funcs; i++) {
                         fputs("    <hostdev mode='subsystem' type='pci' managed='no'>\n      <source>", f);
                         pci_src(f, &s->funcs[i]);
-                        fprintf(f, "</source>\n      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x%x'%s/>\n    </hostdev>\n",
+                        fputs("</source>\n", f);
+                        if (i == 0 && s->rom[0])
+                                fprintf(f, "      <rom file='%s'/>\n", s->rom);
+                        fprintf(f, "      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x%x'%s/>\n    </hostdev>\n",
                                 s->funcs[i].fn, i == 0 ? " multifunction='on'" : "");
                 }
         } else if (s->n_funcs) {
@@ -143,7 +152,8 @@ char *vm_xml(const struct vm_spec *s)
         if (!f)
                 return NULL;
         const struct vm_opts *o = s->o;
-        fprintf(f, "<domain type='%s'>\n  <name>", s->tcg ? "qemu" : "kvm");
+        fprintf(f, "<domain type='%s'%s>\n  <name>", s->tcg ? "qemu" : "kvm",
+                s->ssdt[0] ? " xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'" : "");
         xml_str(f, o->name);
         fputs("</name>\n", f);
         if (o->uuid)
@@ -161,6 +171,8 @@ char *vm_xml(const struct vm_spec *s)
                       "      <" PGS_META_PREFIX ":" PGS_META_ISOLATE "/>\n", f);
         if (s->mdev_uuid[0])
                 fputs("      <" PGS_META_PREFIX ":" PGS_META_MDEV "/>\n", f);
+        if (s->handover_allow[0])
+                fprintf(f, "      <" PGS_META_PREFIX ":" PGS_META_HANDOVER " allow='%s'/>\n", s->handover_allow);
         fputs("    </" PGS_META_PREFIX ":" PGS_META_ROOT ">\n  </metadata>\n", f);
         fprintf(f, "  <memory unit='MiB'>%llu</memory>\n  <currentMemory unit='MiB'>%llu</currentMemory>\n", s->memory_mib, s->memory_mib);
         if (s->page_kib)
@@ -174,6 +186,10 @@ char *vm_xml(const struct vm_spec *s)
         fputs("  <on_poweroff>destroy</on_poweroff>\n  <on_reboot>restart</on_reboot>\n  <on_crash>destroy</on_crash>\n"
               "  <pm>\n    <suspend-to-mem enabled='no'/>\n    <suspend-to-disk enabled='no'/>\n  </pm>\n", f);
         devices(f, s);
+        /* the fake battery NVIDIA's mobile drivers look for: libvirt 9.0's
+         * <acpi><table> takes SLIC only */
+        if (s->ssdt[0])
+                fprintf(f, "  <qemu:commandline>\n    <qemu:arg value='-acpitable'/>\n    <qemu:arg value='file=%s'/>\n  </qemu:commandline>\n", s->ssdt);
         fputs("</domain>\n", f);
         if (fclose(f) != 0) {
                 free(buf);

@@ -38,7 +38,7 @@ vmt_initramfs() {
   mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,run,tmp,usr/lib/pgs,lib/modules/"$kver"}
   cp /bin/busybox "$root/bin/busybox"
   cp "$VMT_TOP/build/pgs-early.stripped" "$root/usr/lib/pgs/pgs-early"
-  vmt_add_modules "$root" "$kver" vfio-pci bochs snd-hda-intel snd-hda-codec-generic nvme
+  vmt_add_modules "$root" "$kver" vfio-pci bochs snd-hda-intel snd-hda-codec-generic nvme battery ac
   cp /lib/modules/"$kver"/modules.{order,builtin} "$root/lib/modules/$kver/" 2>/dev/null
   [ -f /lib/modules/"$kver"/modules.builtin.modinfo ] && cp /lib/modules/"$kver"/modules.builtin.modinfo "$root/lib/modules/$kver/"
   depmod -b "$root" "$kver"
@@ -189,7 +189,7 @@ vmt_mkinitcpio_image() {
   for l in $(ldd /bin/kmod | awk '/=>/ { print $3 } /ld-linux/ { print $1 }'); do
     mkdir -p "$root$(dirname "$l")"; cp -L "$l" "$root$l"
   done
-  vmt_add_modules "$root" "$kver" vfio-pci bochs snd-hda-intel snd-hda-codec-generic nvme
+  vmt_add_modules "$root" "$kver" vfio-pci bochs snd-hda-intel snd-hda-codec-generic nvme battery ac
   cp /lib/modules/"$kver"/modules.{order,builtin,builtin.modinfo} "$root/lib/modules/$kver/" 2>/dev/null
   depmod -b "$root" "$kver"
   cat > "$root/hooks/udev" <<'EOH'
