@@ -177,7 +177,7 @@ $(B)/test/timeit: tests/bench/timeit.c
 FUZZ_CC      ?= clang
 FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -std=gnu11 $(CPPFLAGS)
 FUZZ_SECONDS ?= 60
-FUZZ_NAMES   := config cpulist kparams boot journal early_state domain setup domcaps winlocale
+FUZZ_NAMES   := config cpulist kparams boot journal early_state domain setup domcaps winlocale disk
 FUZZ_BINS    := $(FUZZ_NAMES:%=$(B)/fuzz/fuzz_%)
 FUZZ_SRC_boot        := $(wildcard boot-entry/*.c) cli/status.c cli/statusvm.c $(HOST_SRC)
 FUZZ_LIBS_boot       := $(HOST_LIBS)
@@ -193,6 +193,8 @@ FUZZ_SRC_domcaps     := vm/caps.c vm/xml.c qemu-hook/domain.c
 FUZZ_LIBS_domcaps    := $(XML_LIBS)
 FUZZ_SRC_winlocale   := vm/winlocale.c
 FUZZ_LIBS_winlocale  := $(shell pkg-config --libs icu-i18n 2>/dev/null)
+# whether a disk is the host's (mountinfo, swaps, udev's database) and a --rom file
+FUZZ_SRC_disk        := vm/disk.c vm/firmware.c
 # pgs setup reads its record and /etc/pgs.conf; it is the whole of pgs but its main
 FUZZ_SRC_setup       := $(filter-out cli/pgs.c,$(CLI_SRC)) $(HOST_SRC)
 FUZZ_LIBS_setup      := $(HOST_LIBS)

@@ -130,7 +130,7 @@ static void drop(xmlNode *devices, const char *name, const char *attr, const cha
 /* every hostdev but keep (the system disk's controller), which boots first */
 static xmlNode *drop_hostdevs(xmlNode *devices, const char *keep)
 {
-        xmlNode *n = devices->children, *kept = NULL;
+        xmlNode *n = devices ? devices->children : NULL, *kept = NULL;
         while (n) {
                 xmlNode *next = n->next;
                 char a[24] = "";

@@ -290,7 +290,7 @@ topo() { echo "$(x 'string(//cpu/topology/@sockets)') $(x 'string(//cpu/topology
 @test "pgs vm --help is true to the options create takes" {
   run pgs vm --help
   [ "$status" -eq 0 ]
-  for o in mode gpu windows memory cpus image size looking-glass evdev secure-boot hide-hypervisor tcg replace print-xml domcaps dry-run sysroot; do
+  for o in mode gpu windows memory cpus image size disk disk-controller rom laptop looking-glass evdev secure-boot hide-hypervisor tcg replace print-xml domcaps dry-run sysroot; do
     [[ "$output" == *"--$o"* ]]
   done
   [[ "$output" == *"libvirt group"* ]]
