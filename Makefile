@@ -43,20 +43,22 @@ HOOK_LIB_SRC := $(filter-out qemu-hook/front.c qemu-hook/worker.c qemu-hook/doma
 # pgs check runs pgs-early's plan (initramfs/ without its main) as a dry run
 CLI_SRC    := $(wildcard cli/*.c boot-entry/*.c installers/*.c) vm/front.c $(HOOK_LIB_SRC) $(filter-out initramfs/pgs-early.c,$(EARLY_SRC))
 
-.PHONY: all check demo bench install uninstall clean deps test-build installers fuzz fuzz-build fresh-check
-all: $(B)/pgs-early $(B)/pgs $(B)/pgs-vm $(B)/pgs-qemu-hook $(B)/pgs-qemu-hook-xml test-build installers
+.PHONY: all programs pkg-src package-deb check demo bench install uninstall clean deps test-build installers fuzz fuzz-build fresh-check
+all: programs test-build
+# what is installed (make install, the packages): no test tools
+programs: $(B)/pgs-early $(B)/pgs $(B)/pgs-vm $(B)/pgs-qemu-hook $(B)/pgs-qemu-hook-xml installers
 
 # pgs-qemu-hook: a static front (an unmanaged domain costs one small static
 # start) and the libxml2-linked worker for managed domains
 XML_CFLAGS := $(shell pkg-config --cflags libxml-2.0 2>/dev/null)
 XML_LIBS   := $(shell pkg-config --libs libxml-2.0 2>/dev/null)
 $(B)/pgs-qemu-hook: $(B)/musl/qemu-hook/front.o $(B)/musl/libpgs.a
-	$(MUSLCC) -static -Wl,--gc-sections -o $@ $^
+	$(MUSLCC) -static -Wl,--gc-sections $(LDFLAGS) -o $@ $^
 $(B)/host/qemu-hook/%.o: qemu-hook/%.c $(SHARED_HDR) $(wildcard qemu-hook/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCFLAGS) $(XML_CFLAGS) -c -o $@ $<
 $(B)/pgs-qemu-hook-xml: $(B)/host/qemu-hook/worker.o $(B)/host/qemu-hook/domain.o $(HOOK_LIB_SRC:%.c=$(B)/host/%.o) $(B)/libpgs-host.a $(B)/libpgs.a
-	$(CC) -o $@ $^ $(XML_LIBS) $(HOST_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(XML_LIBS) $(HOST_LIBS)
 
 # pgs-vm: `pgs vm` (vm/front.c runs it), the one program linked with
 # libvirt; it reads XML with the hook's own parser (qemu-hook/domain.c)
@@ -76,7 +78,7 @@ $(B)/host/vm/battery.o: vm/battery.S $(B)/vm/battery.aml
 	@mkdir -p $(dir $@)
 	$(CC) -c -DBATTERY_AML='"$(B)/vm/battery.aml"' -o $@ $<
 $(B)/pgs-vm: $(VM_SRC:%.c=$(B)/host/%.o) $(B)/host/vm/battery.o $(B)/host/qemu-hook/domain.o $(B)/libpgs.a
-	$(CC) -o $@ $^ $(VIRT_LIBS) $(XML_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(VIRT_LIBS) $(XML_LIBS)
 
 # --- installer files, with the real paths substituted -------------------------
 # build/installers/ mirrors what is installed: initramfs-tools/, dracut/90pgs/,
@@ -125,11 +127,11 @@ $(B)/musl/libpgs.a: $(SHARED_SRC:%.c=$(B)/musl/%.o)
 
 # pgs-early: static, libc (musl) + shared/ only
 $(B)/pgs-early: $(EARLY_SRC:%.c=$(B)/musl/%.o) $(B)/musl/libpgs.a
-	$(MUSLCC) -static -Wl,--gc-sections -o $@ $^
+	$(MUSLCC) -static -Wl,--gc-sections $(LDFLAGS) -o $@ $^
 	strip -o $@.stripped $@ 2>/dev/null || true
 
 $(B)/pgs: $(CLI_SRC:%.c=$(B)/host/%.o) $(B)/libpgs-host.a $(B)/libpgs.a
-	$(CC) -o $@ $^ $(HOST_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(HOST_LIBS)
 
 # --- test builds: the same sources, dynamic, so the fake kernel can be preloaded
 TEST_BINS := $(B)/test/pgs-early $(B)/test/libfakesys.so $(B)/test/fakesys $(B)/test/unit $(B)/test/timeit \
@@ -218,6 +220,17 @@ demo: deps
 	@$(MAKE) --no-print-directory $(B)/pgs-early
 	@tests/vmtest/demo
 
+# --- packages (installers/packaging): each built from a clean copy of the tree
+# in build/pkg (no build/, no .git), as a distribution's builder would
+PKG_SRC = $(B)/pkg/src/pgs-$(VERSION)
+pkg-src:
+	rm -rf $(B)/pkg/src && mkdir -p $(PKG_SRC)
+	tar -c --exclude=./build --exclude=./.git . | tar -x -C $(PKG_SRC)
+package-deb: pkg-src
+	cp -r installers/packaging/debian $(PKG_SRC)/debian
+	cd $(PKG_SRC) && dpkg-buildpackage -us -uc -b
+	mkdir -p $(B)/pkg/deb && mv $(B)/pkg/src/pgs_$(VERSION)_* $(B)/pkg/src/pgs-dbgsym_$(VERSION)_* $(B)/pkg/deb/ 2>/dev/null; ls $(B)/pkg/deb
+
 # the README's two commands in a fresh minimal Debian root (tests/fresh-check)
 fresh-check:
 	@tests/fresh-check
@@ -250,7 +263,8 @@ install: $(B)/pgs-early $(B)/pgs $(B)/pgs-vm $(B)/pgs-qemu-hook $(B)/pgs-qemu-ho
 	install -D -m 0755 $(B)/installers/initramfs-tools/hooks/pgs $(DESTDIR)$(GENDIR_ITOOLS)/hooks/pgs
 	install -D -m 0755 $(B)/installers/initramfs-tools/scripts/init-top/pgs $(DESTDIR)$(GENDIR_ITOOLS)/scripts/init-top/pgs
 	install -d $(DESTDIR)$(GENDIR_DRACUT)
-	install -m 0755 $(B)/installers/dracut/90pgs/* $(DESTDIR)$(GENDIR_DRACUT)/
+	install -m 0755 $(B)/installers/dracut/90pgs/*.sh $(DESTDIR)$(GENDIR_DRACUT)/
+	install -m 0644 $(B)/installers/dracut/90pgs/modprobe.conf $(B)/installers/dracut/90pgs/60-pgs-sriov.rules $(DESTDIR)$(GENDIR_DRACUT)/
 	install -D -m 0644 $(B)/installers/mkinitcpio/install/pgs $(DESTDIR)$(GENDIR_CPIO)/install/pgs
 	install -D -m 0644 $(B)/installers/mkinitcpio/hooks/pgs $(DESTDIR)$(GENDIR_CPIO)/hooks/pgs
 	install -m 0644 docs/pgs.conf.example $(DESTDIR)$(DOCDIR)/pgs.conf.example
