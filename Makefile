@@ -43,7 +43,7 @@ HOOK_LIB_SRC := $(filter-out qemu-hook/front.c qemu-hook/worker.c qemu-hook/doma
 # pgs check runs pgs-early's plan (initramfs/ without its main) as a dry run
 CLI_SRC    := $(wildcard cli/*.c boot-entry/*.c installers/*.c) vm/front.c $(HOOK_LIB_SRC) $(filter-out initramfs/pgs-early.c,$(EARLY_SRC))
 
-.PHONY: all programs pkg-src package-deb check demo bench install uninstall clean deps test-build installers fuzz fuzz-build fresh-check
+.PHONY: all programs pkg-src pkg-tarball package-arch package-rpm package-deb check demo bench install uninstall clean deps test-build installers fuzz fuzz-build fresh-check
 all: programs test-build
 # what is installed (make install, the packages): no test tools
 programs: $(B)/pgs-early $(B)/pgs $(B)/pgs-vm $(B)/pgs-qemu-hook $(B)/pgs-qemu-hook-xml installers
@@ -226,6 +226,25 @@ PKG_SRC = $(B)/pkg/src/pgs-$(VERSION)
 pkg-src:
 	rm -rf $(B)/pkg/src && mkdir -p $(PKG_SRC)
 	tar -c --exclude=./build --exclude=./.git . | tar -x -C $(PKG_SRC)
+pkg-tarball: pkg-src
+	tar -C $(B)/pkg/src -czf $(B)/pkg/pgs-$(VERSION).tar.gz pgs-$(VERSION)
+# Arch: makepkg refuses root; a root caller builds as nobody (setpriv), in
+# build/pkg/arch, a directory nobody may write; -d and PACMAN=true: Arch's
+# dependencies cannot be resolved here (no pacman database), so this proves
+# the PKGBUILD's build and package functions and its file list, not an Arch build
+package-arch: pkg-tarball
+	rm -rf $(B)/pkg/arch && mkdir -p $(B)/pkg/arch
+	cp installers/packaging/arch/PKGBUILD installers/packaging/arch/pgs.install $(B)/pkg/pgs-$(VERSION).tar.gz $(B)/pkg/arch/
+	if [ "$$(id -u)" = 0 ]; then chown -R 65534:65534 $(B)/pkg/arch; fi
+	cd $(B)/pkg/arch && $$( [ "$$(id -u)" = 0 ] && echo setpriv --reuid=65534 --regid=65534 --clear-groups ) \
+		env HOME=$$PWD BUILDDIR=$$PWD/work PKGDEST=$$PWD SRCDEST=$$PWD PACMAN=true makepkg -d -f --noconfirm
+# Fedora: rpmbuild --nodeps (Fedora's build dependencies have other names
+# here), which proves the spec and its file list, not a Fedora build
+package-rpm: pkg-tarball
+	rm -rf $(B)/pkg/rpm && mkdir -p $(B)/pkg/rpm/SOURCES
+	cp $(B)/pkg/pgs-$(VERSION).tar.gz $(B)/pkg/rpm/SOURCES/
+	rpmbuild --nodeps -bb --define "_topdir $(CURDIR)/$(B)/pkg/rpm" --define "_build_id_links none" \
+		--define "optflags -O2 -g" installers/packaging/rpm/pgs.spec
 package-deb: pkg-src
 	cp -r installers/packaging/debian $(PKG_SRC)/debian
 	cd $(PKG_SRC) && dpkg-buildpackage -us -uc -b
@@ -246,7 +265,7 @@ bench: deps
 GENDIR_ITOOLS ?= /usr/share/initramfs-tools
 GENDIR_DRACUT ?= /usr/lib/dracut/modules.d/90pgs
 GENDIR_CPIO   ?= /usr/lib/initcpio
-INSTALLED := $(LIBDIR)/pgs-early $(BINDIR)/pgs $(LIBDIR)/pgs-vm $(LIBDIR)/pgs-qemu-hook $(LIBDIR)/pgs-qemu-hook-xml \
+INSTALLED := $(LIBDIR)/pre-remove $(LIBDIR)/pgs-early $(BINDIR)/pgs $(LIBDIR)/pgs-vm $(LIBDIR)/pgs-qemu-hook $(LIBDIR)/pgs-qemu-hook-xml \
              $(UDEVDIR)/60-pgs-sriov.rules $(UDEVDIR)/70-pgs-vfio.rules $(SYSCONFDIR)/security/limits.d/90-pgs.conf \
              $(GENDIR_ITOOLS)/hooks/pgs $(GENDIR_ITOOLS)/scripts/init-top/pgs $(GENDIR_CPIO)/install/pgs $(GENDIR_CPIO)/hooks/pgs \
              $(DOCDIR)/pgs.conf.example $(MANDIR)/man1/pgs.1 $(MANDIR)/man5/pgs.conf.5 $(MANDIR)/man8/pgs-early.8 \
@@ -257,6 +276,7 @@ install: $(B)/pgs-early $(B)/pgs $(B)/pgs-vm $(B)/pgs-qemu-hook $(B)/pgs-qemu-ho
 	install -m 0755 $(B)/pgs $(DESTDIR)$(BINDIR)/pgs
 	install -m 0755 $(B)/pgs-vm $(DESTDIR)$(LIBDIR)/pgs-vm
 	install -m 0755 $(B)/pgs-qemu-hook $(B)/pgs-qemu-hook-xml $(DESTDIR)$(LIBDIR)/
+	install -m 0755 installers/packaging/pre-remove $(DESTDIR)$(LIBDIR)/pre-remove
 	install -m 0644 $(B)/installers/share/* $(DESTDIR)$(DATADIR)/
 	install -m 0644 $(B)/installers/udev/60-pgs-sriov.rules $(B)/installers/host/70-pgs-vfio.rules $(DESTDIR)$(UDEVDIR)/
 	install -D -m 0644 $(B)/installers/host/limits.conf $(DESTDIR)$(SYSCONFDIR)/security/limits.d/90-pgs.conf
