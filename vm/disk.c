@@ -171,24 +171,28 @@ static void busy_one(const struct pgs_root *r, const struct mounts *m, const cha
 
 static int part_filter(const struct dirent *d) { return d->d_name[0] != '.'; }
 
-/* the disk and each partition on it: the root anywhere first, then the rest */
-static int disk_busy(const struct pgs_root *r, const struct mounts *m, const char *disk, char *why, size_t size)
+/* one look at a disk and each partition on it: for the host's root only, or
+ * for every reason */
+static void disk_pass(const struct pgs_root *r, const struct mounts *m, const char *disk, bool root_only, char *why, size_t size)
 {
         char p[128];
         struct dirent **l = NULL;
         int n = fs_scandir(r, path_fmt(p, sizeof(p), "sys/class/block/%s", disk), &l, part_filter, alphasort);
-        why[0] = 0;
-        for (int pass = 0; pass < 2; pass++) {
-                busy_one(r, m, disk, pass == 0, 0, why, size);
-                for (int i = 0; i < n && !why[0]; i++)
-                        if (is_partition(r, l[i]->d_name))
-                                busy_one(r, m, l[i]->d_name, pass == 0, 0, why, size);
-                if (why[0])
-                        break;
-        }
-        for (int i = 0; i < n; i++)
+        busy_one(r, m, disk, root_only, 0, why, size);
+        for (int i = 0; i < n; i++) {
+                if (!why[0] && is_partition(r, l[i]->d_name))
+                        busy_one(r, m, l[i]->d_name, root_only, 0, why, size);
                 free(l[i]);
+        }
         free(l);
+}
+
+/* the root anywhere on the disk first, then the rest */
+static int disk_busy(const struct pgs_root *r, const struct mounts *m, const char *disk, char *why, size_t size)
+{
+        why[0] = 0;
+        for (int pass = 0; pass < 2 && !why[0]; pass++)
+                disk_pass(r, m, disk, pass == 0, why, size);
         return why[0] ? 1 : 0;
 }
 
@@ -281,16 +285,8 @@ static int behind(const struct pgs_root *r, const char *addr, char *why, size_t 
                         if (is_partition(r, k) || fs_readlink(r, path_fmt(p, sizeof(p), "sys/class/block/%s", k), t, sizeof(t)) < 0 || !strstr(t, needle))
                                 continue;
                         *n_disks += pass == 0;
-                        char w[500];
-                        struct dirent **pl = NULL;
-                        int np = fs_scandir(r, path_fmt(p, sizeof(p), "sys/class/block/%s", k), &pl, part_filter, alphasort);
-                        busy_one(r, &m, k, pass == 0, 0, w, sizeof(w));
-                        for (int j = 0; j < np; j++) {
-                                if (!w[0] && is_partition(r, pl[j]->d_name))
-                                        busy_one(r, &m, pl[j]->d_name, pass == 0, 0, w, sizeof(w));
-                                free(pl[j]);
-                        }
-                        free(pl);
+                        char w[500] = "";
+                        disk_pass(r, &m, k, pass == 0, w, sizeof(w));
                         if (w[0])
                                 snprintf(why, size, "%s is behind it, and %s", k, w);
                 }

@@ -38,8 +38,7 @@ extern const unsigned char pgs_battery_aml[], pgs_battery_aml_end[];
 
 #define FAIL(...) fail_msg(msg, msgsize, __VA_ARGS__)
 
-/* the user's file, as the shell sees it (never under --sysroot) */
-static int read_user_file(const char *file, size_t max, unsigned char **ret, size_t *ret_len)
+int vm_read_user_file(const char *file, size_t max, unsigned char **ret, size_t *ret_len)
 {
         int fd = open(file, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
@@ -60,6 +59,7 @@ static int read_user_file(const char *file, size_t max, unsigned char **ret, siz
                 free(buf);
                 return k;
         }
+        buf[len] = 0;
         *ret = buf;
         *ret_len = len;
         return 0;
@@ -81,7 +81,7 @@ int vm_rom_check(const char *file, char *msg, size_t msgsize)
 {
         unsigned char *b;
         size_t len;
-        int k = read_user_file(file, ROM_MAX, &b, &len);
+        int k = vm_read_user_file(file, ROM_MAX, &b, &len);
         if (k < 0)
                 return FAIL("--rom %.200s: %s", file, k == -EFBIG ? "larger than 16 MiB, not a GPU's ROM" : strerror(-k));
         char m[300];
@@ -186,7 +186,7 @@ int vm_files_write(const struct pgs_root *r, const struct vm_spec *s, struct vm_
                 unsigned char *b;
                 size_t len;
                 char m[300];
-                if ((k = read_user_file(s->o->rom, ROM_MAX, &b, &len)) < 0 || rom_valid(b, len, m, sizeof(m)) < 0) {
+                if ((k = vm_read_user_file(s->o->rom, ROM_MAX, &b, &len)) < 0 || rom_valid(b, len, m, sizeof(m)) < 0) {
                         log_stderr(ID, "--rom %s: %s", s->o->rom, k < 0 ? strerror(-k) : "it changed since it was checked");
                         if (k == 0)
                                 free(b);

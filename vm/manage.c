@@ -86,32 +86,15 @@ static bool net_default_active(virConnectPtr c)
         return up;
 }
 
-/* a file the user names, as the shell sees it (relative to where they are,
- * never under --sysroot): read whole, up to 1 MiB, NUL-terminated */
+/* --domcaps FILE, up to 1 MiB */
 static char *read_plain(const char *path)
 {
-        size_t len = 0, max = 1 << 20;
-        char *buf = malloc(max + 1);
-        if (!buf)
-                return NULL;
-        int fd = open(path, O_RDONLY | O_CLOEXEC), k = fd < 0 ? -errno : 0;
-        ssize_t n = 1;
-        while (k == 0 && n > 0 && len <= max)
-                if ((n = read(fd, buf + len, max + 1 - len)) < 0)
-                        k = errno == EINTR ? 0 : -errno, n = 1;
-                else
-                        len += (size_t)n;
-        if (k == 0 && len > max)
-                k = -EFBIG;
-        if (fd >= 0)
-                close(fd);
-        if (k < 0) {
+        unsigned char *buf = NULL;
+        size_t len;
+        int k = vm_read_user_file(path, 1 << 20, &buf, &len);
+        if (k < 0)
                 log_stderr(ID, "--domcaps %s: %s", path, strerror(-k));
-                free(buf);
-                return NULL;
-        }
-        buf[len] = 0;
-        return buf;
+        return k < 0 ? NULL : (char *)buf;
 }
 
 int vm_record_add(const struct pgs_root *r, const char *name, const char *line)

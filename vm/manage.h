@@ -28,6 +28,11 @@ const char *lv_msg(void);
 struct pgs_root;
 int vm_record_add(const struct pgs_root *r, const char *name, const char *line);
 
+/* a file the user names, as the shell sees it (relative to where they are,
+ * never under --sysroot): read whole, up to max bytes (-EFBIG past it),
+ * NUL-terminated; -errno (vm/firmware.c) */
+int vm_read_user_file(const char *file, size_t max, unsigned char **ret, size_t *ret_len);
+
 /* what create writes beside the domain (vm/firmware.c): the ROM and battery
  * table under VM_FIRMWARE_DIR, the Looking Glass tmpfiles.d rule (applied at
  * once), the AppArmor local rule */
