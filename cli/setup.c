@@ -53,8 +53,9 @@ static const char setup_usage[] =
         "On NixOS it prints the module configuration and changes nothing.\n"
         "\n"
         "  --mode MODE       passthrough, gvtg or sriov (pgs check says which this host can do)\n"
-        "  --gpu ADDR        passthrough: the GPU to give to the VM (default: auto, every\n"
-        "                    discrete GPU but the boot one, and each discrete 3D controller)\n"
+        "  --gpu ADDR        passthrough: the GPU to give to the VM (default: every discrete\n"
+        "                    GPU but the boot one, and each discrete 3D controller); auto:\n"
+        "                    pgs-early's own choice at each boot (discrete GPUs, not 3D)\n"
         "                    sriov: the iGPU whose VFs the VMs get (default " SETUP_IGPU ")\n"
         "  --vfs N           sriov: how many VFs (default: /etc/pgs.conf's count, else 7)\n"
         "  --hugepages S:N   reserve N pages of size S (1G or 2M) at boot\n"
@@ -244,9 +245,9 @@ static int parse_options(int argc, char **argv, struct setup *s)
                 bad = "--mode: expected passthrough, gvtg or sriov";
         else if (s->gpu && !strcmp(s->mode, "gvtg"))
                 bad = "--gpu: gvtg uses the Intel iGPU; the VM's slice of it is chosen by pgs vm";
-        else if (s->gpu && (bind_item_parse(s->gpu, &it) < 0 || (it.kind != BIND_ADDR && it.kind != BIND_ADDR_ID) ||
+        else if (s->gpu && (bind_item_parse(s->gpu, &it) < 0 || it.kind == BIND_ID ||
                             (!strcmp(s->mode, "sriov") && it.kind != BIND_ADDR)))
-                bad = "--gpu: expected a PCI address like 0000:01:00.0 (passthrough also takes ADDR@VENDOR:DEVICE)";
+                bad = "--gpu: expected a PCI address like 0000:01:00.0 (passthrough also takes ADDR@VENDOR:DEVICE, or auto)";
         else if (vfs && strcmp(s->mode, "sriov"))
                 bad = "--vfs is for --mode sriov";
         else if (vfs && (parse_u64(vfs, 10, &n) < 0 || n < 1 || n > 64))

@@ -217,6 +217,20 @@ update-initramfs -u -k all" ]
   ! image_has_early
 }
 
+@test "--gpu auto: the config says auto (pgs-early's choice at each boot), and a config that already says so is kept" {
+  distro_root debian
+  run pgss --mode passthrough --gpu auto
+  [ "$status" -eq 0 ]
+  grep -qx 'bind = auto' "$R/etc/pgs.conf"
+  # what a fleet tool writes first (the Ansible role): the same bind, other words
+  printf '# written by Ansible\n[vfio]\nbind = auto\n' > "$R/etc/pgs.conf"
+  cp "$R/etc/pgs.conf" "$BATS_TEST_TMPDIR/conf"
+  run pgss --mode passthrough --gpu auto
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"nothing to change"* ]]
+  cmp "$BATS_TEST_TMPDIR/conf" "$R/etc/pgs.conf"
+}
+
 @test "nothing changes when a step cannot be done: pgs not installed, a GPU pgs-early refuses, a mode the host lacks" {
   distro_root debian
   rm "$R/usr/lib/pgs/pgs-early" "$R/usr/share/initramfs-tools/hooks/pgs"; rm -rf "$ORIG"; cp -a "$R" "$ORIG"
@@ -246,7 +260,7 @@ update-initramfs -u -k all" ]
   [ "$status" -eq 64 ]
   [[ "$output" == *"which mode? --mode passthrough, gvtg or sriov"*"pgs setup hook installs only the libvirt hook"* ]]
   for a in "--mode bogus" "--undo --mode gvtg" "--mode passthrough --vfs 3" "--mode sriov --vfs 0" "--mode sriov --vfs 65" \
-           "--mode gvtg --gpu 01:00.0" "--mode passthrough --gpu auto" "--mode passthrough --gpu 01:00" "--mode sriov --gpu 10de:1f91" \
+           "--mode gvtg --gpu 01:00.0" "--mode passthrough --gpu 10de:1f91" "--mode sriov --gpu auto" "--mode passthrough --gpu 01:00" "--mode sriov --gpu 10de:1f91" \
            "--mode passthrough extra" "--remove"; do
     run pgss $a
     [ "$status" -eq 64 ] || { echo "accepted: $a"; false; }
