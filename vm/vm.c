@@ -53,6 +53,8 @@ static void usage(FILE *f)
               "  --evdev auto|none|DEV  keyboard and mouse the guest takes (repeat for several)\n"
               "  --secure-boot on|off   default on where libvirt's OVMF offers it\n"
               "  --hide-hypervisor auto|on|off  auto: on for NVIDIA passthrough and Intel VFs\n"
+              "  --isolate on|off       host work kept off the vCPUs' cores while it runs (the hook's\n"
+              "                         <pgs:isolate/>; default on)\n"
               "  --tcg                  a domain QEMU emulates (no KVM): no GPU, evdev or hugepages\n"
               "  --replace              redefine a defined domain, keeping its UUID (NVRAM, TPM)\n"
               "  --print-xml            print the domain XML; connect to nothing\n"
@@ -201,6 +203,10 @@ static int one_option(int c, struct vm_opts *o, struct create_flags *fl, bool *h
                 if (tri(optarg, &o->hide, true) < 0)
                         return usage_err("--hide-hypervisor '%.32s': auto, on or off", optarg);
                 break;
+        case 'I':
+                if (tri(optarg, &o->isolate, false) < 0)
+                        return usage_err("--isolate '%.32s': on or off", optarg);
+                break;
         case 'R': fl->replace = true; break;
         case 'P': fl->print_xml = true; break;
         case 'C': fl->domcaps = optarg; break;
@@ -225,6 +231,7 @@ static int create(int argc, char **argv)
                 { "rom", required_argument, 0, 'O' }, { "laptop", no_argument, 0, 'l' },
                 { "evdev", required_argument, 0, 'e' }, { "secure-boot", required_argument, 0, 'S' },
                 { "hide-hypervisor", required_argument, 0, 'H' }, { "replace", no_argument, 0, 'R' },
+                { "isolate", required_argument, 0, 'I' },
                 { "print-xml", no_argument, 0, 'P' }, { "domcaps", required_argument, 0, 'C' },
                 { "dry-run", no_argument, 0, 'n' }, { "tcg", no_argument, 0, 'T' },
                 SYSROOT_OPTION, { "help", no_argument, 0, 'h' }, { 0 } };

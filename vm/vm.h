@@ -110,6 +110,7 @@ struct vm_opts {
         const char *evdev[VM_MAX_EVDEV];        /* explicit devices; "auto"/"none" */
         unsigned n_evdev;
         enum tri secure_boot, hide;
+        enum tri isolate;       /* --isolate: off leaves <pgs:isolate/> out */
         const char *uuid;       /* --replace keeps the defined domain's */
         const char *const *used_vfs;    /* VFs other defined domains hold (NULL-terminated) */
         bool net_default;       /* libvirt's default network is defined and active */

@@ -167,8 +167,9 @@ char *vm_xml(const struct vm_spec *s)
         if (s->page_kib)
                 fputs("      <" PGS_META_PREFIX ":" PGS_META_HUGEPAGES "/>\n", f);
         if (!s->tcg)
-                fputs("      <" PGS_META_PREFIX ":" PGS_META_GOVERNOR "/>\n"
-                      "      <" PGS_META_PREFIX ":" PGS_META_ISOLATE "/>\n", f);
+                fputs("      <" PGS_META_PREFIX ":" PGS_META_GOVERNOR "/>\n", f);
+        if (!s->tcg && o->isolate != TRI_OFF)
+                fputs("      <" PGS_META_PREFIX ":" PGS_META_ISOLATE "/>\n", f);
         if (s->mdev_uuid[0])
                 fputs("      <" PGS_META_PREFIX ":" PGS_META_MDEV "/>\n", f);
         if (s->handover_allow[0])

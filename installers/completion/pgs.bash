@@ -34,6 +34,7 @@ _pgs() {
     --windows) COMPREPLY=($(compgen -W "10 11" -- "$cur")); return ;;
     --secure-boot) COMPREPLY=($(compgen -W "on off" -- "$cur")); return ;;
     --hide-hypervisor) COMPREPLY=($(compgen -W "auto on off" -- "$cur")); return ;;
+    --isolate) COMPREPLY=($(compgen -W "on off" -- "$cur")); return ;;
     --evdev) COMPREPLY=($(compgen -W "auto none" -- "$cur") $(compgen -f -- "${cur:-/dev/input/by-id/}")); return ;;
     --domcaps|--image|--rom) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --disk) COMPREPLY=($(compgen -f -- "${cur:-/dev/disk/by-id/}")); return ;;
@@ -55,7 +56,7 @@ _pgs() {
     vm)
       [ -z "$sub" ] && [[ $cur != -* ]] && { COMPREPLY=($(compgen -W "create install show remove" -- "$cur")); return; }
       case $sub in
-        create) opts="--mode --gpu --windows --memory --cpus --image --size --disk --disk-controller --rom --laptop --looking-glass --evdev --secure-boot --hide-hypervisor --tcg --replace --print-xml --domcaps --dry-run --sysroot --help" ;;
+        create) opts="--mode --gpu --windows --memory --cpus --image --size --disk --disk-controller --rom --laptop --looking-glass --evdev --secure-boot --hide-hypervisor --isolate --tcg --replace --print-xml --domcaps --dry-run --sysroot --help" ;;
         install) opts="--iso --virtio-iso --driver --edition --user --password-file --language --erase-disk --timeout --key-seconds --print-answer --domain-xml --dry-run --sysroot" ;;
         remove) opts="--dry-run --sysroot" ;;
         *) opts="--sysroot" ;;

@@ -297,3 +297,17 @@ topo() { echo "$(x 'string(//cpu/topology/@sockets)') $(x 'string(//cpu/topology
   run pgs vm create --bogus
   [ "$status" -eq 64 ]
 }
+
+@test "--isolate off leaves the hook's <pgs:isolate/> out and keeps the governor; on (the default) asks for it; anything else is refused" {
+  machine laptop-9750h
+  xml --mode passthrough --domcaps "$FX/domcaps-debian12-kvm.xml"
+  [ "$(x 'count(//metadata/*[local-name()="vm"]/*[local-name()="isolate"])')" = 1 ]
+  xml --mode passthrough --isolate off --domcaps "$FX/domcaps-debian12-kvm.xml"
+  [ "$(x 'count(//metadata/*[local-name()="vm"]/*[local-name()="isolate"])')" = 0 ]
+  [ "$(x 'count(//metadata/*[local-name()="vm"]/*[local-name()="governor"])')" = 1 ]
+  xml --mode passthrough --isolate on --domcaps "$FX/domcaps-debian12-kvm.xml"
+  [ "$(x 'count(//metadata/*[local-name()="vm"]/*[local-name()="isolate"])')" = 1 ]
+  run pgs vm create w11 --print-xml --sysroot "$R" --mode passthrough --isolate maybe
+  [ "$status" -eq 64 ]
+  [[ "$output" == *"--isolate 'maybe': on or off"* ]]
+}
