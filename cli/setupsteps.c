@@ -241,8 +241,15 @@ static int boot_apply(const struct setup *s, bool dry, bool shown, bool *changed
         snprintf(vfs, sizeof(vfs), "%d", s->vfs);
         bool sr = !strcmp(s->mode, "sriov");
         const char *hp = s->hugepages;
-        return setup_sub(s, dry, shown, changed, "boot", "apply", "--mode", s->mode, sr ? "--vfs" : NULL, vfs, hp ? "--hugepages" : NULL, hp,
-                         NULL);
+        /* the optional words in order, none of them a NULL that would end the
+         * list early (passthrough --hugepages was once dropped that way) */
+        const char *w[4] = { NULL };
+        unsigned k = 0;
+        if (sr)
+                w[k++] = "--vfs", w[k++] = vfs;
+        if (hp)
+                w[k++] = "--hugepages", w[k++] = hp;
+        return setup_sub(s, dry, shown, changed, "boot", "apply", "--mode", s->mode, w[0], w[1], w[2], w[3], NULL);
 }
 
 int preview_boot(struct setup *s)

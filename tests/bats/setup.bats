@@ -231,6 +231,20 @@ update-initramfs -u -k all" ]
   cmp "$BATS_TEST_TMPDIR/conf" "$R/etc/pgs.conf"
 }
 
+@test "--hugepages reaches the kernel parameters in every mode (passthrough and gvtg once lost it), and --undo takes them back" {
+  for m in passthrough sriov gvtg; do
+    case $m in sriov) distro_root debian gen12-sriov ;; gvtg) distro_root debian gen9 ;; *) distro_root debian ;; esac
+    run pgss --mode $m --hugepages 2M:512
+    [ "$status" -eq 0 ] || { echo "$m: $output"; false; }
+    grep -q 'hugepages=512' "$R/etc/default/grub" || { echo "$m: no hugepages=512 in /etc/default/grub"; false; }
+    run pgss --mode $m --hugepages 2M:512 --dry-run
+    [[ "$output" == *"nothing to change"* ]]
+    run pgss --undo
+    [ "$status" -eq 0 ]
+    ! grep -q 'hugepages' "$R/etc/default/grub"
+  done
+}
+
 @test "nothing changes when a step cannot be done: pgs not installed, a GPU pgs-early refuses, a mode the host lacks" {
   distro_root debian
   rm "$R/usr/lib/pgs/pgs-early" "$R/usr/share/initramfs-tools/hooks/pgs"; rm -rf "$ORIG"; cp -a "$R" "$ORIG"
