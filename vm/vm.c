@@ -195,17 +195,12 @@ static int one_option(int c, struct vm_opts *o, struct create_flags *fl, bool *h
                         return usage_err("--evdev: at most %s devices", "8");
                 o->evdev[o->n_evdev++] = optarg;
                 break;
-        case 'S':
-                if (tri(optarg, &o->secure_boot, false) < 0)
-                        return usage_err("--secure-boot '%.32s': on or off", optarg);
-                break;
+        case 'S':       /* the on|off (and auto) switches */
         case 'H':
-                if (tri(optarg, &o->hide, true) < 0)
-                        return usage_err("--hide-hypervisor '%.32s': auto, on or off", optarg);
-                break;
         case 'I':
-                if (tri(optarg, &o->isolate, false) < 0)
-                        return usage_err("--isolate '%.32s': on or off", optarg);
+                if (tri(optarg, c == 'S' ? &o->secure_boot : c == 'H' ? &o->hide : &o->isolate, c == 'H') < 0)
+                        return usage_err(c == 'S' ? "--secure-boot '%.32s': on or off"
+                                         : c == 'H' ? "--hide-hypervisor '%.32s': auto, on or off" : "--isolate '%.32s': on or off", optarg);
                 break;
         case 'R': fl->replace = true; break;
         case 'P': fl->print_xml = true; break;
