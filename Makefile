@@ -81,9 +81,9 @@ $(B)/pgs-vm: $(VM_SRC:%.c=$(B)/host/%.o) $(B)/host/vm/battery.o $(B)/host/qemu-h
 	$(CC) $(LDFLAGS) -o $@ $^ $(VIRT_LIBS) $(XML_LIBS)
 
 # --- installer files, with the real paths substituted -------------------------
-# build/installers/ mirrors what is installed: initramfs-tools/, dracut/90pgs/,
+# build/installers/ mirrors what is installed (not packaging/ nor ansible/): initramfs-tools/, dracut/90pgs/,
 # mkinitcpio/{install,hooks}/, share/ (DATADIR), udev/
-INST_SRC := $(shell find installers -type f ! -name '*.c')
+INST_SRC := $(shell find installers \( -path installers/packaging -o -path installers/ansible \) -prune -o -type f ! -name '*.c' -print)
 INST_OUT := $(patsubst installers/%,$(B)/installers/%,$(INST_SRC:.in=)) \
             $(B)/installers/share/modprobe.conf $(B)/installers/share/60-pgs-sriov.rules \
             $(B)/installers/share/pgs-early.service \
